@@ -1,0 +1,75 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { TVmInfo } from "../../protocol/schemas";
+import { runChecked } from "../../exec";
+import type { Hypervisor, HypervisorHostInfo, HypervisorOptions } from "../../hypervisor";
+import { xlInfoArgv, xlListArgv, xlListLongArgv } from "./commands";
+import { parseXlCfg } from "./parse-xl-cfg";
+import { parseXlInfo } from "./parse-xl-info";
+import { parseXlList } from "./parse-xl-list";
+import { parseXlListLong } from "./parse-xl-list-long";
+
+const DOM0 = "Domain-0";
+
+/** Xen through `xl`: running domains from `xl list` (+ `xl list -l` for max memory), stopped ones from config files. */
+export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
+  return {
+    kind: "xen-xl",
+    async hostInfo(): Promise<HypervisorHostInfo> {
+      const [info, list] = await Promise.all([runChecked(xlInfoArgv()), runChecked(xlListArgv())]);
+      const parsed = parseXlInfo(info);
+      const dom0 = parseXlList(list).find((d) => d.domId === 0);
+      return {
+        hostname: parsed.host,
+        totalKiB: parsed.totalMemoryMiB * 1024,
+        freeKiB: parsed.freeMemoryMiB * 1024,
+        ...(dom0 ? { dom0KiB: dom0.memoryMiB * 1024 } : {}),
+        cpus: parsed.nrCpus,
+        versions: { xen: parsed.xenVersion },
+      };
+    },
+    async listVms(): Promise<TVmInfo[]> {
+      const [table, long] = await Promise.all([runChecked(xlListArgv()), runChecked(xlListLongArgv())]);
+      const maxById = new Map(parseXlListLong(long).map((d) => [d.domId, d]));
+      const vms = new Map<string, TVmInfo>();
+      for (const dom of parseXlList(table)) {
+        if (dom.domId === 0 || dom.name === DOM0) continue;
+        const maxKiB = maxById.get(dom.domId)?.maxMemKiB;
+        vms.set(dom.name, {
+          name: dom.name,
+          domId: dom.domId,
+          state: dom.state,
+          memoryMiB: dom.memoryMiB,
+          maxMemoryMiB: maxKiB === undefined ? dom.memoryMiB : Math.round(maxKiB / 1024),
+          vcpus: dom.vcpus,
+        });
+      }
+      for (const cfg of readConfigs(options.xenConfigDirs)) {
+        if (vms.has(cfg.name)) continue;
+        vms.set(cfg.name, {
+          name: cfg.name,
+          domId: null,
+          state: "shutoff",
+          memoryMiB: cfg.memoryMiB,
+          maxMemoryMiB: cfg.maxMemoryMiB,
+          ...(cfg.vcpus === undefined ? {} : { vcpus: cfg.vcpus }),
+        });
+      }
+      return [...vms.values()].sort((a, b) => a.name.localeCompare(b.name));
+    },
+  };
+}
+
+function readConfigs(dirs: string[]) {
+  const configs = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((n) => n.endsWith(".cfg"));
+    } catch {
+      continue; // a missing config directory holds no VMs
+    }
+    for (const name of names.sort()) configs.push(parseXlCfg(fs.readFileSync(path.join(dir, name), "utf8")));
+  }
+  return configs;
+}

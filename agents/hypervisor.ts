@@ -1,0 +1,59 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { THypervisorKind, TVmInfo } from "./protocol/schemas";
+import { AppError } from "./protocol/errors";
+import { createXlHypervisor } from "./drivers/xen/xl-hypervisor";
+
+export interface HypervisorHostInfo {
+  hostname: string;
+  totalKiB: number;
+  freeKiB: number;
+  dom0KiB?: number;
+  cpus: number;
+  versions: Record<string, string>;
+}
+
+/** One interface for every hypervisor flavour; the agent picks one by kind. */
+export interface Hypervisor {
+  readonly kind: THypervisorKind;
+  hostInfo(): Promise<HypervisorHostInfo>;
+  /** Every VM the host knows: running domains and defined (configured) ones that are shut off. */
+  listVms(): Promise<TVmInfo[]>;
+}
+
+export interface HypervisorOptions {
+  /** Directories holding xl/xm domain config files (`*.cfg`), for VMs that are not running. */
+  xenConfigDirs: string[];
+}
+
+export const HYPERVISORS: Partial<Record<THypervisorKind, (options: HypervisorOptions) => Hypervisor>> = {
+  "xen-xl": createXlHypervisor,
+};
+
+/** The tool whose presence on PATH identifies each hypervisor flavour, in order of preference. */
+const DETECT: Array<[THypervisorKind, string]> = [
+  ["xen-xl", "xl"],
+  ["xen-xm", "xm"],
+  ["libvirt", "virsh"],
+];
+
+export function detectHypervisor(pathEnv: string = process.env.PATH ?? ""): THypervisorKind {
+  for (const [kind, tool] of DETECT) {
+    for (const dir of pathEnv.split(path.delimiter)) {
+      if (!dir) continue;
+      try {
+        fs.accessSync(path.join(dir, tool), fs.constants.X_OK);
+        return kind;
+      } catch {
+        // not here
+      }
+    }
+  }
+  throw new AppError("NOT_FOUND", "no hypervisor tool (xl, xm or virsh) found on PATH", { userMessage: "No hypervisor found on the host." });
+}
+
+export function createHypervisor(kind: THypervisorKind, options: HypervisorOptions): Hypervisor {
+  const factory = HYPERVISORS[kind];
+  if (!factory) throw new AppError("NOT_FOUND", `hypervisor ${kind} is not supported by this agent yet`);
+  return factory(options);
+}

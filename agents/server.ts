@@ -1,0 +1,149 @@
+/**
+ * The agent's JSON-RPC server: reads requests from `input`, writes responses and notifications to `output`.
+ * One agent runs per panel connection (`tandem-agent serve` on an SSH exec channel or as a child process).
+ */
+import type { Readable, Writable } from "node:stream";
+import { z } from "zod";
+import { AppError, toAppError } from "./protocol/errors";
+import { isMethodName, METHODS, PROTOCOL_VERSION, type MethodName, type NotificationName, type NotificationParams } from "./protocol/methods";
+import type { TDrbdStatus, TVmList } from "./protocol/schemas";
+import {
+  createLineDecoder, encodeMessage, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR,
+  RPC_SERVER_ERROR, type RpcMessage,
+} from "./rpc";
+import { readDrbdStatus, readDrbdVersions, watchDrbd } from "./drivers/drbd/driver";
+import type { Hypervisor } from "./hypervisor";
+
+export const AGENT_VERSION = "0.1.0";
+
+export interface AgentOptions {
+  hypervisor: Hypervisor;
+  /** How often to poll the hypervisor for VM changes, in ms (xl/xm have no event stream). */
+  pollMs: number;
+  simulated: boolean;
+  log: (message: string) => void;
+}
+
+type Handlers = { [M in MethodName]: (params: z.output<(typeof METHODS)[M]["params"]>) => Promise<z.input<(typeof METHODS)[M]["result"]>> };
+
+const ZRequest = z.object({
+  jsonrpc: z.literal("2.0"),
+  id: z.number().int(),
+  method: z.string(),
+  params: z.unknown().optional(),
+});
+
+export function serveAgent(input: Readable, output: Writable, options: AgentOptions): Promise<void> {
+  const { hypervisor, log } = options;
+  const send = (message: RpcMessage) => {
+    if (!output.writableEnded) output.write(encodeMessage(message));
+  };
+  const notify = <N extends NotificationName>(method: N, params: NotificationParams<N>) => send({ jsonrpc: "2.0", method, params });
+
+  const handlers: Handlers = {
+    "agent.hello": async () => ({
+      agentVersion: AGENT_VERSION,
+      protocolVersion: PROTOCOL_VERSION,
+      capabilities: ["drbd.events", "vm.poll"],
+      simulated: options.simulated,
+    }),
+    "host.facts": async () => {
+      const info = await hypervisor.hostInfo();
+      const drbdVersions = await readDrbdVersions().catch((err: unknown) => {
+        log(`drbdadm --version: ${toAppError(err).message}`);
+        return {};
+      });
+      return {
+        hostname: info.hostname,
+        hypervisor: hypervisor.kind,
+        memory: { totalKiB: info.totalKiB, freeKiB: info.freeKiB, ...(info.dom0KiB === undefined ? {} : { dom0KiB: info.dom0KiB }) },
+        cpus: info.cpus,
+        versions: { ...info.versions, ...drbdVersions },
+      };
+    },
+    "drbd.status": () => readDrbdStatus(),
+    "vm.list": async () => ({ vms: await hypervisor.listVms() }),
+  };
+
+  const handle = async (line: string) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      send({ jsonrpc: "2.0", id: null, error: { code: RPC_PARSE_ERROR, message: "invalid JSON" } });
+      return;
+    }
+    const request = ZRequest.safeParse(raw);
+    if (!request.success) {
+      send({ jsonrpc: "2.0", id: null, error: { code: RPC_INVALID_REQUEST, message: "not a JSON-RPC 2.0 request" } });
+      return;
+    }
+    const { id, method } = request.data;
+    if (!isMethodName(method)) {
+      send({ jsonrpc: "2.0", id, error: { code: RPC_METHOD_NOT_FOUND, message: `unknown method ${method}` } });
+      return;
+    }
+    const params = METHODS[method].params.safeParse(request.data.params ?? {});
+    if (!params.success) {
+      const issue = params.error.issues[0];
+      const err = new AppError("VALIDATION_FAILED", `${method}: ${issue?.path.join(".") || "params"}: ${issue?.message ?? "invalid"}`, {
+        details: { field: issue?.path.join(".") ?? "params", rule: issue?.message ?? "invalid" },
+      });
+      send({ jsonrpc: "2.0", id, error: { code: RPC_INVALID_PARAMS, message: err.message, data: err.toJSON() } });
+      return;
+    }
+    try {
+      const handler = handlers[method] as (p: unknown) => Promise<unknown>;
+      send({ jsonrpc: "2.0", id, result: await handler(params.data) });
+    } catch (err) {
+      const appError = toAppError(err);
+      log(`${method} failed: ${appError.message}`);
+      send({ jsonrpc: "2.0", id, error: { code: RPC_SERVER_ERROR, message: appError.message, data: appError.toJSON() } });
+    }
+  };
+
+  // Live changes: DRBD from its event stream, VMs by polling (xl has no event stream).
+  let lastDrbd = "";
+  const drbdWatch = watchDrbd(
+    (status: TDrbdStatus) => {
+      const json = JSON.stringify(status);
+      if (json === lastDrbd) return;
+      lastDrbd = json;
+      notify("drbd.changed", status);
+    },
+    (message) => log(message),
+  );
+  let lastVms = "";
+  let polling = false;
+  const poll = async () => {
+    if (polling) return;
+    polling = true;
+    try {
+      const list: TVmList = { vms: await hypervisor.listVms() };
+      const json = JSON.stringify(list);
+      if (json !== lastVms) {
+        if (lastVms !== "") notify("vm.changed", list);
+        lastVms = json;
+      }
+    } catch (err) {
+      log(`vm poll: ${toAppError(err).message}`);
+    } finally {
+      polling = false;
+    }
+  };
+  void poll();
+  const pollTimer = setInterval(() => void poll(), options.pollMs);
+
+  return new Promise((resolve) => {
+    const decode = createLineDecoder(
+      (line) => void handle(line),
+      () => send({ jsonrpc: "2.0", id: null, error: { code: RPC_INVALID_REQUEST, message: "request line too long" } }),
+    );
+    input.on("data", decode);
+    input.on("end", () => {
+      clearInterval(pollTimer);
+      drbdWatch.stop();
+      resolve();
+    });
+  });
+}

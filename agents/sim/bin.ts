@@ -1,0 +1,20 @@
+import fs from "node:fs";
+import path from "node:path";
+import { quoteArgv } from "../../lib/transport/quote";
+
+export const STAND_IN_TOOLS = ["drbdsetup", "drbdadm", "xl"] as const;
+
+/**
+ * Writes the stand-in tools (`drbdsetup`, `drbdadm`, `xl`) for simulated hosts into `<simDir>/bin`.
+ * Each is a two-line sh wrapper around the bundled simulator (dist/sim-tools.mjs). Returns the bin dir,
+ * to be put first on a simulated agent's PATH.
+ */
+export function writeStandInTools(simDir: string, simToolsBundle: string, nodePath: string = process.execPath): string {
+  const bin = path.join(simDir, "bin");
+  fs.mkdirSync(bin, { recursive: true });
+  for (const tool of STAND_IN_TOOLS) {
+    const file = path.join(bin, tool);
+    fs.writeFileSync(file, `#!/bin/sh\nexec ${quoteArgv([nodePath, simToolsBundle, tool])} "$@"\n`, { mode: 0o755 });
+  }
+  return bin;
+}

@@ -1,0 +1,121 @@
+import fs from "node:fs";
+import path from "node:path";
+import { createMozillaGumiWorld } from "./farms";
+import { WORLD_FORMAT, settleWorld, type SimWorld } from "./world";
+
+/**
+ * The world lives in one JSON file, shared by every stand-in tool process of both simulated hosts.
+ * Readers read the file (writes are atomic renames); writers hold an exclusive lock file.
+ */
+export class WorldStore {
+  readonly file: string;
+  private readonly lockFile: string;
+
+  constructor(readonly dir: string) {
+    this.file = path.join(dir, "world.json");
+    this.lockFile = path.join(dir, "world.lock");
+  }
+
+  exists(): boolean {
+    return fs.existsSync(this.file);
+  }
+
+  read(): SimWorld {
+    const world = JSON.parse(fs.readFileSync(this.file, "utf8")) as SimWorld;
+    if (world.format !== WORLD_FORMAT) throw new Error(`simulated world ${this.file}: unsupported format ${String(world.format)}`);
+    settleWorld(world);
+    return world;
+  }
+
+  /** Runs `mutate` on the settled world under the lock and saves the result atomically. */
+  update<T>(mutate: (world: SimWorld) => T): T {
+    return this.withLock(() => {
+      const world = this.read();
+      const result = mutate(world);
+      this.writeAtomic(world);
+      return result;
+    });
+  }
+
+  /** Creates the world (and the hosts' files) unless it exists. Returns true when it was created. */
+  init(create: () => SimWorld = () => createMozillaGumiWorld()): boolean {
+    fs.mkdirSync(this.dir, { recursive: true });
+    return this.withLock(() => {
+      if (this.exists()) return false;
+      const world = create();
+      this.writeAtomic(world);
+      writeHostFiles(this.dir, world);
+      return true;
+    });
+  }
+
+  /** Sets the speed factor without a jump in simulated time. */
+  setSpeed(speed: number): void {
+    this.update((world) => {
+      const now = Date.now();
+      const sim = (now - world.epochRealMs) * world.speed;
+      world.speed = speed;
+      world.epochRealMs = now - sim / speed;
+    });
+  }
+
+  private writeAtomic(world: SimWorld): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(world, null, 1));
+    fs.renameSync(tmp, this.file);
+  }
+
+  private withLock<T>(fn: () => T): T {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      try {
+        fs.writeFileSync(this.lockFile, String(process.pid), { flag: "wx" });
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        if (Date.now() > deadline) breakStaleLock(this.lockFile);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+    }
+    try {
+      return fn();
+    } finally {
+      fs.rmSync(this.lockFile, { force: true });
+    }
+  }
+}
+
+function breakStaleLock(lockFile: string): void {
+  const pid = Number(fs.readFileSync(lockFile, "utf8"));
+  try {
+    if (pid > 0) process.kill(pid, 0);
+    throw new Error(`simulated world is locked by live process ${pid}`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") fs.rmSync(lockFile, { force: true });
+    else throw err;
+  }
+}
+
+/** Directory that stands in for a simulated host's /etc/xen. */
+export function hostXenConfigDir(simDir: string, host: string): string {
+  return path.join(simDir, "hosts", host, "etc", "xen");
+}
+
+/** Writes each VM's xl.cfg into its host's config directory, as an administrator would have. */
+function writeHostFiles(simDir: string, world: SimWorld): void {
+  for (const host of Object.keys(world.hosts)) fs.mkdirSync(hostXenConfigDir(simDir, host), { recursive: true });
+  for (const vm of Object.values(world.vms)) {
+    const cfg = [
+      `# ${vm.name}: Xen PV guest (simulated farm)`,
+      `name = "${vm.name}"`,
+      `memory = ${vm.memoryMiB}`,
+      `maxmem = ${vm.maxMemoryMiB}`,
+      `vcpus = ${vm.vcpus}`,
+      `bootloader = "pygrub"`,
+      `vif = [ 'bridge=xenbr0' ]`,
+      `disk = [ '${vm.disk}' ]`,
+      "",
+    ].join("\n");
+    fs.writeFileSync(path.join(hostXenConfigDir(simDir, vm.host), `${vm.name}.cfg`), cfg);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Entry point of the simulated farm's stand-in tools. Installed as `drbdsetup`, `drbdadm` and `xl`
+ * in a simulated host's PATH (see agents/sim/bin.ts); reads TANDEM_SIM_WORLD and TANDEM_SIM_HOST.
+ */
+import { WorldStore } from "../store";
+import { ToolExit, type ToolContext } from "./context";
+import { drbdadm } from "./drbdadm";
+import { drbdsetup } from "./drbdsetup";
+import { xl } from "./xl";
+
+const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number>> = { drbdsetup, drbdadm, xl };
+
+async function main(): Promise<number> {
+  const [tool, ...args] = process.argv.slice(2);
+  const run = tool === undefined ? undefined : TOOLS[tool];
+  const worldDir = process.env.TANDEM_SIM_WORLD;
+  const host = process.env.TANDEM_SIM_HOST;
+  if (!run || !worldDir || !host) {
+    process.stderr.write("tandem simulator: usage: sim-tools <drbdsetup|drbdadm|xl> ... (with TANDEM_SIM_WORLD and TANDEM_SIM_HOST set)\n");
+    return 2;
+  }
+  process.stdout.on("error", () => process.exit(0)); // reader went away (EPIPE), as a real tool would die
+  const ctx: ToolContext = {
+    host,
+    store: new WorldStore(worldDir),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  };
+  try {
+    return await run(args, ctx);
+  } catch (err) {
+    if (err instanceof ToolExit) {
+      process.stderr.write(err.stderr);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`tandem simulator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);

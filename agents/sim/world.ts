@@ -1,0 +1,136 @@
+/**
+ * The simulated farm's world: what the kernel (DRBD), the hypervisor and the hosts would hold.
+ * Stand-in command-line tools (tools/) read and change it; nothing above the tools knows it exists.
+ *
+ * Time is simulated: `simNow = (realNow - epochRealMs) * speed`. Processes that take time (resync)
+ * are stored as a start time and a rate and evaluated lazily, so any reader sees the same state.
+ */
+import type { TDrbdConnectionState, TDrbdDiskState, TDrbdReplicationState, TDrbdRole, TVmState } from "../protocol/schemas";
+
+export const WORLD_FORMAT = 1;
+
+export interface SimHost {
+  name: string;
+  /** Replication address (DRBD) of this host. */
+  address: string;
+  memoryMiB: number;
+  dom0MiB: number;
+  cpus: number;
+  hypervisor: "xen-xl";
+  versions: { xen: string; drbdKernel: string; drbdUtils: string };
+}
+
+export interface SimSide {
+  role: TDrbdRole;
+  disk: TDrbdDiskState;
+  /** Connection state as this host's kernel sees it. */
+  connection: TDrbdConnectionState;
+}
+
+export interface SimResync {
+  source: string;
+  target: string;
+  totalKiB: number;
+  /** Simulated ms when the resync started. */
+  startedAtSimMs: number;
+  rateKiBps: number;
+}
+
+export interface SimResource {
+  name: string;
+  minor: number;
+  port: number;
+  sizeKiB: number;
+  protocol: "A" | "B" | "C";
+  mountPoint: string | null;
+  sides: Record<string, SimSide>;
+  resync: SimResync | null;
+}
+
+export interface SimVm {
+  name: string;
+  /** The host the VM runs on, or where it was last defined. */
+  host: string;
+  state: TVmState;
+  domId: number | null;
+  memoryMiB: number;
+  maxMemoryMiB: number;
+  vcpus: number;
+  resource: string | null;
+  disk: string;
+}
+
+export interface SimWorld {
+  format: typeof WORLD_FORMAT;
+  /** Simulated seconds per real second. */
+  speed: number;
+  epochRealMs: number;
+  nextDomId: number;
+  hosts: Record<string, SimHost>;
+  resources: Record<string, SimResource>;
+  vms: Record<string, SimVm>;
+}
+
+export function simNowMs(world: SimWorld, realNowMs: number = Date.now()): number {
+  return (realNowMs - world.epochRealMs) * world.speed;
+}
+
+export function peerOf(resource: SimResource, host: string): string | undefined {
+  return Object.keys(resource.sides).find((h) => h !== host);
+}
+
+export interface ResyncProgress {
+  percent: number;
+  remainingKiB: number;
+  etaSeconds: number;
+}
+
+/** Progress of a running resync at simulated time `atSimMs`; null when none runs. */
+export function resyncProgress(resource: SimResource, atSimMs: number): ResyncProgress | null {
+  const sync = resource.resync;
+  if (!sync) return null;
+  const doneKiB = Math.min(sync.totalKiB, (Math.max(0, atSimMs - sync.startedAtSimMs) / 1000) * sync.rateKiBps);
+  const remainingKiB = sync.totalKiB - doneKiB;
+  return {
+    percent: sync.totalKiB === 0 ? 100 : (doneKiB / sync.totalKiB) * 100,
+    remainingKiB,
+    etaSeconds: Math.ceil(remainingKiB / sync.rateKiBps),
+  };
+}
+
+/**
+ * Applies what time has finished: a resync that reached 100 % leaves both sides UpToDate.
+ * Returns true when the world changed. Call before reading or writing.
+ */
+export function settleWorld(world: SimWorld, realNowMs: number = Date.now()): boolean {
+  let changed = false;
+  const now = simNowMs(world, realNowMs);
+  for (const resource of Object.values(world.resources)) {
+    const progress = resyncProgress(resource, now);
+    if (progress && progress.remainingKiB <= 0 && resource.resync) {
+      const target = resource.sides[resource.resync.target];
+      if (target) target.disk = "UpToDate";
+      resource.resync = null;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** The replication state of `host`'s side towards its peer. */
+export function replicationOf(resource: SimResource, host: string): TDrbdReplicationState {
+  const side = resource.sides[host];
+  if (!side || side.connection !== "Connected") return "Off";
+  if (resource.resync) return resource.resync.source === host ? "SyncSource" : "SyncTarget";
+  return "Established";
+}
+
+/** Memory a host has free for new domains (what `xl info` reports as free_memory). */
+export function freeMemoryMiB(world: SimWorld, hostName: string): number {
+  const host = world.hosts[hostName];
+  if (!host) return 0;
+  const used = Object.values(world.vms)
+    .filter((vm) => vm.host === hostName && vm.domId !== null)
+    .reduce((sum, vm) => sum + vm.memoryMiB, 0);
+  return host.memoryMiB - host.dom0MiB - used;
+}

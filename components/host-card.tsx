@@ -1,0 +1,45 @@
+import type { TFarmView } from "@/lib/farm/view";
+import { MemoryGauge } from "./memory-gauge";
+import { VmRow } from "./vm-row";
+
+type Host = TFarmView["hosts"][number];
+type Vm = TFarmView["vms"][number];
+
+export function HostCard({ host, vms }: { host: Host; vms: Vm[] }) {
+  const running = vms.filter((v) => v.state !== "shutoff").length;
+  return (
+    <section
+      data-testid={`host-${host.name}`}
+      aria-labelledby={`host-title-${host.name}`}
+      className={`rounded-lg border bg-white p-4 shadow-sm ${host.reachable ? "border-slate-200" : "border-red-300"}`}
+    >
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id={`host-title-${host.name}`} className="text-lg font-semibold">
+          {host.name}
+        </h2>
+        <span className="text-xs text-slate-500">{host.hypervisor ?? "hypervisor unknown"}</span>
+      </div>
+      {host.reachable ? (
+        <p className="text-sm text-emerald-700" data-testid={`host-${host.name}-status`}>
+          Reachable · {running} of {vms.length} VMs running
+        </p>
+      ) : (
+        <p className="text-sm text-red-700" data-testid={`host-${host.name}-status`}>
+          Unreachable{host.error ? `: ${host.error.message}` : ""}
+          {host.stale && host.lastSeenAt ? ` · showing the state last seen ${new Date(host.lastSeenAt).toLocaleString()}` : ""}
+        </p>
+      )}
+      {host.memory && <MemoryGauge host={host.name} memory={host.memory} />}
+      <h3 className="mt-4 mb-1 text-sm font-semibold uppercase tracking-wide text-slate-500">VMs</h3>
+      {vms.length === 0 ? (
+        <p className="text-sm text-slate-500">No VMs.</p>
+      ) : (
+        <ul className={`divide-y divide-slate-100 ${host.stale ? "opacity-60" : ""}`}>
+          {vms.map((vm) => (
+            <VmRow key={vm.name} vm={vm} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

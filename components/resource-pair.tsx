@@ -1,0 +1,76 @@
+import type { TFarmView } from "@/lib/farm/view";
+
+type Resource = TFarmView["resources"][number];
+type Side = Resource["sides"][number];
+
+const DISK_STYLE: Record<string, string> = {
+  UpToDate: "text-emerald-700",
+  Consistent: "text-emerald-700",
+  Inconsistent: "text-amber-700",
+  Outdated: "text-amber-700",
+  Negotiating: "text-amber-700",
+  Attaching: "text-amber-700",
+  DUnknown: "text-slate-500",
+  Diskless: "text-red-700",
+  Failed: "text-red-700",
+  Detaching: "text-red-700",
+};
+
+function eta(seconds: number | null): string {
+  if (seconds === null) return "";
+  if (seconds < 90) return `${seconds} s left`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min left`;
+  return `${(seconds / 3600).toFixed(1)} h left`;
+}
+
+function SideView({ side, align }: { side: Side | undefined; align: "left" | "right" }) {
+  if (!side) return <div className="text-xs text-slate-400">not on this host</div>;
+  return (
+    <div data-testid={`side-${side.host}`} className={`min-w-0 ${align === "right" ? "text-right" : ""} ${side.stale ? "opacity-60" : ""}`}>
+      <div className="truncate text-xs text-slate-500">{side.host}</div>
+      <div data-testid="role" className={side.role === "Primary" ? "font-semibold text-slate-900" : "text-slate-600"}>
+        {side.role}
+      </div>
+      <div data-testid="disk" className={`text-xs ${DISK_STYLE[side.disk] ?? ""}`}>
+        {side.disk}
+      </div>
+    </div>
+  );
+}
+
+export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: string[] }) {
+  const [a, b] = hosts;
+  const left = resource.sides.find((s) => s.host === a);
+  const right = resource.sides.find((s) => s.host === b);
+  const link = left ?? right;
+  const syncing = resource.sides.find((s) => s.syncPercent !== null);
+  const healthy = resource.sides.every((s) => s.connection === "Connected" && s.disk === "UpToDate");
+  return (
+    <li data-testid={`resource-${resource.name}`} className={`rounded-lg border bg-white p-3 shadow-sm ${healthy ? "border-slate-200" : "border-amber-400"}`}>
+      <div className="mb-1 flex items-baseline justify-between text-sm">
+        <span className="font-semibold">{resource.name}</span>
+        <span className="text-xs text-slate-500">{resource.minor === null ? "" : `/dev/drbd${resource.minor}`}</span>
+      </div>
+      <div className="grid grid-cols-[1fr_auto_1fr] items-center gap-2">
+        <SideView side={left} align="left" />
+        <div className="text-center text-xs" data-testid="connection">
+          <div aria-hidden className={`mx-auto h-0.5 w-10 ${link?.connection === "Connected" ? "bg-emerald-500" : "bg-red-400"}`} />
+          <div className={link?.connection === "Connected" ? "text-slate-600" : "text-red-700"}>{link?.connection ?? "Unknown"}</div>
+          {link && link.replication !== "Established" && link.replication !== "Off" && <div className="text-slate-500">{link.replication}</div>}
+        </div>
+        <SideView side={right} align="right" />
+      </div>
+      {syncing && syncing.syncPercent !== null && (
+        <div className="mt-2" data-testid="sync">
+          <div className="h-1.5 overflow-hidden rounded bg-slate-100">
+            <div className="h-full bg-sky-500" style={{ width: `${syncing.syncPercent}%` }} />
+          </div>
+          <div className="mt-0.5 flex justify-between text-xs text-slate-600">
+            <span>Syncing {syncing.syncPercent.toFixed(1)} %</span>
+            <span>{eta(syncing.etaSeconds)}</span>
+          </div>
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,30 @@
+import type { TFarmView } from "@/lib/farm/view";
+
+type Vm = TFarmView["vms"][number];
+
+const STATE_STYLE: Record<string, string> = {
+  running: "bg-emerald-100 text-emerald-800",
+  blocked: "bg-emerald-100 text-emerald-800",
+  paused: "bg-amber-100 text-amber-800",
+  shutdown: "bg-amber-100 text-amber-800",
+  shutoff: "bg-slate-200 text-slate-700",
+  crashed: "bg-red-100 text-red-800",
+  dying: "bg-red-100 text-red-800",
+};
+
+export function VmRow({ vm }: { vm: Vm }) {
+  return (
+    <li data-testid={`vm-${vm.name}`} className="flex flex-wrap items-center justify-between gap-x-3 py-1.5 text-sm">
+      <span className="font-medium">{vm.name}</span>
+      <span className="flex items-center gap-2">
+        {vm.resource && <span className="text-xs text-slate-500">{vm.resource}</span>}
+        <span className="tabular-nums text-slate-600" data-testid={`vm-${vm.name}-memory`}>
+          {vm.memoryMiB} / {vm.maxMemoryMiB} MiB
+        </span>
+        <span data-testid={`vm-${vm.name}-state`} className={`rounded px-1.5 py-0.5 text-xs ${STATE_STYLE[vm.state] ?? "bg-slate-100"}`}>
+          {vm.state}
+        </span>
+      </span>
+    </li>
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * The only module that reads process.env. Every setting has a default that runs the simulated farm
+ * on a laptop with no configuration.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const ZEnv = z.object({
+  /** HTTP port of the panel (Next pages, REST API and socket.io on one port). */
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Listen address. Defaults to loopback only until user accounts exist (issue 8). */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** Where the database, the simulated world and other state live. */
+  TANDEM_DATA_DIR: z.string().min(1).default("./data"),
+  /** Overrides the database location (default: file:$TANDEM_DATA_DIR/tandem.db). */
+  DATABASE_URL: z.string().min(1).optional(),
+  /** Farm configuration file naming real hosts (default: ./tandem.config.json if present). */
+  TANDEM_CONFIG: z.string().min(1).optional(),
+  /** Simulated seconds per real second for the simulated farm (1 = real time). */
+  TANDEM_SIM_SPEED: z.coerce.number().positive().max(10_000).optional(),
+  /** VM poll interval of the simulated agents, in ms (xl has no event stream). 500 ms keeps the page within 1 s. */
+  TANDEM_AGENT_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+});
+
+export type TEnv = z.infer<typeof ZEnv> & { dataDir: string; databaseUrl: string };
+
+let cached: TEnv | undefined;
+
+export function getEnv(): TEnv {
+  if (cached) return cached;
+  const parsed = ZEnv.safeParse(process.env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`environment variable ${issue?.path.join(".") ?? "?"}: ${issue?.message ?? "invalid"}`);
+  }
+  const dataDir = path.resolve(parsed.data.TANDEM_DATA_DIR);
+  cached = { ...parsed.data, dataDir, databaseUrl: parsed.data.DATABASE_URL ?? `file:${path.join(dataDir, "tandem.db")}` };
+  return cached;
+}
+
+/** The environment for a child process: this process's environment plus `extra` (PATH and friends pass through). */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}

@@ -1,0 +1,162 @@
+import { AgentClient } from "../agent-client/client";
+import { AppError, toAppError } from "../errors";
+import type { Transport } from "../transport/types";
+import type { TDrbdStatus, THostFacts, TVmInfo } from "../../agents/protocol/schemas";
+import { buildFarmView, type HostObservation, type ResourceMeta, type TFarmView } from "./view";
+import type { InventoryStore } from "./inventory";
+
+export interface FarmHostSpec {
+  name: string;
+  address: string;
+  transport: Transport;
+  standbyMiB?: number;
+}
+
+/** Typed invalidation pushed to browsers: refetch `/api/farm` (see lib/realtime/events.ts). */
+export interface FarmChange {
+  type: "host" | "drbd" | "vm";
+  id: string;
+  changed?: string[];
+}
+
+interface HostRuntime {
+  spec: FarmHostSpec;
+  client: AgentClient;
+  obs: HostObservation;
+}
+
+const FACTS_REFRESH_DEBOUNCE_MS = 100;
+
+/**
+ * Keeps one agent session per host and the last state each host reported; composes the farm view.
+ * A host that does not answer keeps its last known state, marked stale; nothing here throws on one host's failure.
+ */
+export class FarmService {
+  private readonly hosts: HostRuntime[];
+  private readonly listeners = new Set<(change: FarmChange) => void>();
+  private readonly factsTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly options: {
+      simulated: boolean;
+      hosts: FarmHostSpec[];
+      resources: ResourceMeta[];
+      inventory?: InventoryStore;
+      log?: (message: string) => void;
+    },
+  ) {
+    this.hosts = options.hosts.map((spec) => ({
+      spec,
+      client: new AgentClient(spec.name, spec.transport, { ...(options.log ? { log: options.log } : {}) }),
+      obs: {
+        name: spec.name, reachable: false, lastSeenAt: null, error: null, standbyMiB: spec.standbyMiB ?? 1024,
+        facts: null, drbd: null, vms: null,
+      },
+    }));
+  }
+
+  get simulated(): boolean {
+    return this.options.simulated;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.inventory) {
+      await this.options.inventory.registerFarm(this.options.hosts, this.options.resources, this.options.simulated);
+      const last = await this.options.inventory.loadLastObservations();
+      for (const h of this.hosts) {
+        const saved = last.get(h.spec.name);
+        if (saved) Object.assign(h.obs, { facts: saved.facts, drbd: saved.drbd, vms: saved.vms, lastSeenAt: saved.lastSeenAt });
+      }
+    }
+    for (const h of this.hosts) {
+      h.client.onState((state, error) => {
+        if (state === "ready") void this.refreshHost(h);
+        else if (state === "down") this.markUnreachable(h, error);
+      });
+      h.client.onNotification((name, params) => {
+        if (name === "drbd.changed") this.update(h, { drbd: params as TDrbdStatus }, "drbd");
+        else if (name === "vm.changed") {
+          this.update(h, { vms: (params as { vms: TVmInfo[] }).vms }, "vm");
+          this.scheduleFactsRefresh(h); // free memory follows the VMs
+        }
+      });
+      h.client.start();
+    }
+  }
+
+  stop(): void {
+    for (const t of this.factsTimers.values()) clearTimeout(t);
+    for (const h of this.hosts) h.client.stop();
+  }
+
+  onChange(listener: (change: FarmChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  getView(): TFarmView {
+    return buildFarmView({ simulated: this.options.simulated, hosts: this.hosts.map((h) => h.obs), resources: this.options.resources });
+  }
+
+  /** The agent client of one host (for later services: runbooks, VM actions). */
+  client(host: string): AgentClient {
+    const h = this.hosts.find((x) => x.spec.name === host);
+    if (!h) throw new AppError("NOT_FOUND", `no host named ${host}`, { details: { field: "host", rule: "must name a configured host" } });
+    return h.client;
+  }
+
+  private async refreshHost(h: HostRuntime): Promise<void> {
+    const [facts, drbd, vms] = await Promise.allSettled([
+      h.client.call("host.facts", {}),
+      h.client.call("drbd.status", {}),
+      h.client.call("vm.list", {}),
+    ]);
+    const patch: Partial<HostObservation> = {};
+    if (facts.status === "fulfilled") patch.facts = facts.value;
+    if (drbd.status === "fulfilled") patch.drbd = drbd.value;
+    if (vms.status === "fulfilled") patch.vms = vms.value.vms;
+    const failed = [facts, drbd, vms].find((r): r is PromiseRejectedResult => r.status === "rejected");
+    patch.error = failed ? summarize(toAppError(failed.reason)) : null;
+    this.update(h, patch, "host");
+  }
+
+  private scheduleFactsRefresh(h: HostRuntime): void {
+    if (this.factsTimers.has(h.spec.name)) return;
+    this.factsTimers.set(
+      h.spec.name,
+      setTimeout(() => {
+        this.factsTimers.delete(h.spec.name);
+        h.client.call("host.facts", {}).then(
+          (facts: THostFacts) => this.update(h, { facts }, "host"),
+          (err: unknown) => this.options.log?.(`${h.spec.name}: host.facts: ${toAppError(err).message}`),
+        );
+      }, FACTS_REFRESH_DEBOUNCE_MS),
+    );
+  }
+
+  private markUnreachable(h: HostRuntime, error: AppError | undefined): void {
+    const wasReachable = h.obs.reachable;
+    h.obs.reachable = false;
+    h.obs.error = error ? summarize(error) : { code: "HOST_UNREACHABLE", message: "not connected" };
+    if (wasReachable) void this.options.inventory?.recordEvent("host.unreachable", h.spec.name, h.obs.error);
+    this.emit({ type: "host", id: h.spec.name, changed: ["reachable"] });
+  }
+
+  private update(h: HostRuntime, patch: Partial<HostObservation>, type: FarmChange["type"]): void {
+    const wasReachable = h.obs.reachable;
+    Object.assign(h.obs, patch, { reachable: true, lastSeenAt: new Date() });
+    if (!wasReachable) void this.options.inventory?.recordEvent("host.reachable", h.spec.name, null);
+    this.emit({ type, id: h.spec.name, changed: Object.keys(patch) });
+    void this.options.inventory?.saveObservation(h.obs, this.getView()).catch((err: unknown) => {
+      this.options.log?.(`inventory: ${toAppError(err).message}`);
+    });
+  }
+
+  private emit(change: FarmChange): void {
+    for (const l of this.listeners) l(change);
+  }
+}
+
+function summarize(err: AppError): { code: string; message: string } {
+  return { code: err.code, message: err.userMessage === err.message ? err.message : `${err.userMessage} ${err.message}` };
+}

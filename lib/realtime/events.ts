@@ -1,0 +1,11 @@
+import type { FarmChange } from "../farm/farm-service";
+
+/** Server → browser events: typed invalidations; clients refetch through GET /api/farm. */
+export interface ServerToClientEvents {
+  "farm:changed": (change: FarmChange) => void;
+}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no client → server events yet
+export interface ClientToServerEvents {}
+
+/** Every browser joins this room; per-host and per-VM rooms come with the detail pages. */
+export const FARM_ROOM = "farm";

@@ -1,0 +1,20 @@
+import type { FarmService } from "./farm/farm-service";
+
+/**
+ * The process-wide services, created once by server.ts. Next bundles route handlers separately from
+ * server.ts, so module-level singletons are not shared between them; globalThis is (docs/adr/0003).
+ */
+export interface Runtime {
+  farm: FarmService;
+}
+
+const KEY = Symbol.for("tandem.runtime");
+type Holder = { [KEY]?: Runtime };
+
+export function setRuntime(runtime: Runtime): void {
+  (globalThis as Holder)[KEY] = runtime;
+}
+
+export function getRuntime(): Runtime | undefined {
+  return (globalThis as Holder)[KEY];
+}

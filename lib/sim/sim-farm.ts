@@ -1,0 +1,48 @@
+import path from "node:path";
+import { childEnv } from "../env";
+import { createLocalTransport } from "../transport/local";
+import type { FarmHostSpec } from "../farm/farm-service";
+import type { ResourceMeta } from "../farm/view";
+import { WorldStore, hostXenConfigDir } from "../../agents/sim/store";
+import { writeStandInTools } from "../../agents/sim/bin";
+import { createMozillaGumiWorld } from "../../agents/sim/farms";
+
+export interface SimFarmOptions {
+  /** The simulated world's directory ($TANDEM_DATA_DIR/sim). */
+  simDir: string;
+  /** dist/ with agent.mjs and sim-tools.mjs (scripts/build-agent.mjs). */
+  distDir: string;
+  pollMs: number;
+  speed?: number;
+}
+
+/**
+ * The simulated farm: creates the world on first use (it persists in the data dir), installs the
+ * stand-in tools, and describes one local agent process per simulated host, running the real agent.
+ */
+export function setupSimFarm(options: SimFarmOptions): { hosts: FarmHostSpec[]; resources: ResourceMeta[]; store: WorldStore } {
+  const store = new WorldStore(options.simDir);
+  store.init(() => createMozillaGumiWorld(options.speed === undefined ? {} : { speed: options.speed }));
+  if (options.speed !== undefined && store.read().speed !== options.speed) store.setSpeed(options.speed);
+  const bin = writeStandInTools(options.simDir, path.join(options.distDir, "sim-tools.mjs"));
+  const world = store.read();
+  const hosts = Object.values(world.hosts).map((host) => ({
+    name: host.name,
+    address: "simulated",
+    transport: createLocalTransport({
+      description: `simulated host ${host.name}`,
+      argv: [
+        process.execPath, path.join(options.distDir, "agent.mjs"), "serve", "--simulated",
+        "--hypervisor", host.hypervisor, "--xen-config-dir", hostXenConfigDir(options.simDir, host.name),
+        "--poll-ms", String(options.pollMs),
+      ],
+      env: childEnv({
+        PATH: `${bin}${path.delimiter}${childEnv({}).PATH ?? ""}`,
+        TANDEM_SIM_WORLD: options.simDir,
+        TANDEM_SIM_HOST: host.name,
+      }),
+    }),
+  }));
+  const resources = Object.values(world.resources).map((r) => ({ name: r.name, mountPoint: r.mountPoint }));
+  return { hosts, resources, store };
+}

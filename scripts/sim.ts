@@ -1,0 +1,37 @@
+// Acts on the simulated farm as an administrator on a host would:
+//   npm run sim -- <host> <drbdadm|drbdsetup|xl> [args...]   e.g. npm run sim -- xen1 drbdadm disconnect r1
+//   npm run sim -- speed <factor>                              simulated seconds per real second
+// The world is $TANDEM_DATA_DIR/sim (default ./data/sim); the panel sees every change live.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { getEnv } from "../lib/env";
+import { WorldStore } from "../agents/sim/store";
+import { STAND_IN_TOOLS } from "../agents/sim/bin";
+
+const simDir = path.join(getEnv().dataDir, "sim");
+const [first, tool, ...args] = process.argv.slice(2);
+const store = new WorldStore(simDir);
+if (!store.exists()) {
+  console.error(`no simulated world in ${simDir}: start the panel once (npm start) to create it`);
+  process.exit(2);
+}
+if (first === "speed") {
+  const speed = Number(tool);
+  if (!(speed > 0 && speed <= 10_000)) {
+    console.error("speed: must be a number above 0 and at most 10000");
+    process.exit(2);
+  }
+  store.setSpeed(speed);
+  process.exit(0);
+}
+const world = store.read();
+if (first === undefined || !world.hosts[first] || !STAND_IN_TOOLS.includes(tool as (typeof STAND_IN_TOOLS)[number])) {
+  console.error(`usage: npm run sim -- <${Object.keys(world.hosts).join("|")}> <${STAND_IN_TOOLS.join("|")}> [args...] | speed <factor>`);
+  process.exit(2);
+}
+const bundle = path.resolve(import.meta.dirname, "..", "dist", "sim-tools.mjs");
+const result = spawnSync(process.execPath, [bundle, tool!, ...args], {
+  stdio: "inherit",
+  env: { ...process.env, TANDEM_SIM_WORLD: simDir, TANDEM_SIM_HOST: first },
+});
+process.exit(result.status ?? 1);

@@ -1,0 +1,91 @@
+/**
+ * Tandem's one process: Next.js pages and API, socket.io, and the farm service with its agent sessions.
+ */
+import http from "node:http";
+import path from "node:path";
+import next from "next";
+import { Server } from "socket.io";
+import { getEnv } from "./lib/env";
+import { loadFarmConfig } from "./lib/config";
+import { createDb } from "./lib/db";
+import { FarmService, type FarmHostSpec } from "./lib/farm/farm-service";
+import { InventoryStore } from "./lib/farm/inventory";
+import type { ResourceMeta } from "./lib/farm/view";
+import { FARM_ROOM, type ClientToServerEvents, type ServerToClientEvents } from "./lib/realtime/events";
+import { setRuntime } from "./lib/runtime";
+import { setupSimFarm } from "./lib/sim/sim-farm";
+import { createSshTransport } from "./lib/transport/ssh";
+import fs from "node:fs";
+
+const root = path.dirname(new URL(import.meta.url).pathname);
+
+async function main(): Promise<void> {
+  const env = getEnv();
+  const log = (message: string) => console.log(`[tandem] ${message}`);
+  const configFile = path.resolve(env.TANDEM_CONFIG ?? "tandem.config.json");
+  const config = loadFarmConfig(configFile);
+
+  let hosts: FarmHostSpec[];
+  let resources: ResourceMeta[];
+  if (config) {
+    log(`managing the hosts of ${configFile} over SSH`);
+    hosts = config.hosts.map((h) => ({
+      name: h.name,
+      address: h.address,
+      standbyMiB: h.standbyMiB,
+      transport: createSshTransport({
+        host: h.address,
+        port: h.port,
+        username: h.user,
+        privateKey: fs.readFileSync(h.privateKeyPath),
+        hostKeySha256: h.hostKeySha256,
+        agentArgv: h.agentCommand,
+      }),
+    }));
+    resources = config.resources;
+  } else {
+    const sim = setupSimFarm({
+      simDir: path.join(env.dataDir, "sim"),
+      distDir: path.join(root, "dist"),
+      pollMs: env.TANDEM_AGENT_POLL_MS,
+      ...(env.TANDEM_SIM_SPEED === undefined ? {} : { speed: env.TANDEM_SIM_SPEED }),
+    });
+    log(`no ${path.basename(configFile)}: running the simulated farm in ${sim.store.dir}`);
+    hosts = sim.hosts;
+    resources = sim.resources;
+  }
+
+  const db = createDb(env.databaseUrl);
+  const farm = new FarmService({ simulated: !config, hosts, resources, inventory: new InventoryStore(db), log });
+  setRuntime({ farm });
+
+  const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => void handle(req, res));
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false });
+  io.on("connection", (socket) => void socket.join(FARM_ROOM));
+  farm.onChange((change) => io.to(FARM_ROOM).emit("farm:changed", change));
+  await farm.start();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, env.HOST, resolve);
+  });
+  log(`panel on http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}/`);
+
+  const shutdown = () => {
+    log("stopping");
+    farm.stop();
+    void io.close();
+    server.close(() => void db.$disconnect().finally(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error(`[tandem] cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
