@@ -46,7 +46,7 @@ function FarmGrid({ farm }: { farm: TFarmView }) {
   return (
     <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(18rem,26rem)_minmax(0,1fr)]">
       {left && <HostCard host={left} vms={farm.vms.filter((v) => v.host === left.name)} />}
-      <section aria-labelledby="resources-title" className="order-last lg:order-none">
+      <section aria-labelledby="resources-title">
         <h2 id="resources-title" className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">
           DRBD resources
         </h2>

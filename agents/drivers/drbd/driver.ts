@@ -43,7 +43,11 @@ export function watchDrbd(
     child = proc;
     const flush = () => {
       timer = undefined;
-      onStatus(events2StateToStatus(state));
+      try {
+        onStatus(events2StateToStatus(state));
+      } catch (err) {
+        onError(err instanceof Error ? err.message : String(err));
+      }
     };
     const decode = createLineDecoder(
       (line) => {

@@ -45,6 +45,7 @@ export interface Events2Record {
  */
 const TIMESTAMP = /^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?|TIME)$/;
 /** `--color=always` SGR sequences, raw or as rendered by `cat -v` (`^[[1;31m`). */
+// eslint-disable-next-line no-control-regex -- ESC (0x1b) is exactly what --color prints
 const COLOR = /(?:\x1b|\^\[)\[[0-9;]*m/g;
 
 const INT = z.string().regex(/^\d+$/);
@@ -139,15 +140,17 @@ export function applyEvents2Record(state: Events2State, rec: Events2Record): boo
   if (rec.object === "-" || rec.object === "path" || rec.object === "helper") return false;
   if (rec.event === "call" || rec.event === "response") return false;
   const object = rec.object;
+  // Read every key before touching the state, so a bad record leaves it as it was.
   const name = required(rec, "name");
+  const connKey = object === "connection" || object === "peer-device" ? connectionKey(rec) : undefined;
+  const volume = object === "device" || object === "peer-device" ? required(rec, "volume") : undefined;
 
   if (rec.event === "destroy") {
     const res = state.resources.get(name);
     if (object === "resource") return state.resources.delete(name);
-    if (object === "device") return res?.devices.delete(required(rec, "volume")) ?? false;
-    const conn = res?.connections.get(connectionKey(rec));
-    if (object === "connection") return res?.connections.delete(connectionKey(rec)) ?? false;
-    return conn?.peerDevices.delete(required(rec, "volume")) ?? false;
+    if (object === "device") return res?.devices.delete(volume!) ?? false;
+    if (object === "connection") return res?.connections.delete(connKey!) ?? false;
+    return res?.connections.get(connKey!)?.peerDevices.delete(volume!) ?? false;
   }
 
   let created = !state.resources.has(name);
@@ -158,18 +161,15 @@ export function applyEvents2Record(state: Events2State, rec: Events2Record): boo
   }));
   let target: Props = res.props;
   if (object === "device") {
-    const volume = required(rec, "volume");
-    created ||= !res.devices.has(volume);
-    target = getOrAdd(res.devices, volume, () => ({}));
-  } else if (object === "connection" || object === "peer-device") {
-    const key = connectionKey(rec);
-    created ||= !res.connections.has(key);
-    const conn = getOrAdd(res.connections, key, () => ({ props: {}, peerDevices: new Map() }));
+    created ||= !res.devices.has(volume!);
+    target = getOrAdd(res.devices, volume!, () => ({}));
+  } else if (connKey !== undefined) {
+    created ||= !res.connections.has(connKey);
+    const conn = getOrAdd(res.connections, connKey, () => ({ props: {}, peerDevices: new Map() }));
     target = conn.props;
     if (object === "peer-device") {
-      const volume = required(rec, "volume");
-      created ||= !conn.peerDevices.has(volume);
-      target = getOrAdd(conn.peerDevices, volume, () => ({}));
+      created ||= !conn.peerDevices.has(volume!);
+      target = getOrAdd(conn.peerDevices, volume!, () => ({}));
     }
   }
   let changed = created;

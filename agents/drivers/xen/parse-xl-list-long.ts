@@ -21,6 +21,8 @@ export interface XlLongDomain {
   maxMemKiB?: number;
   targetMemKiB?: number;
   maxVcpus?: number;
+  /** `pdev_path` of each disk (the backing device or file). */
+  disks: string[];
 }
 
 const ZEntry = z.object({
@@ -34,6 +36,7 @@ const ZEntry = z.object({
         max_vcpus: z.number().int().optional(),
       })
       .optional(),
+    disks: z.array(z.object({ pdev_path: z.string().optional() })).optional(),
   }),
 });
 
@@ -57,11 +60,12 @@ export function parseXlListLong(text: string): XlLongDomain[] {
     const where = (issue?.path ?? []).map(String).join(".") || "top level";
     throw new ParseError(TOOL, `unexpected value at ${where}: ${issue?.message ?? "invalid"}`);
   }
-  return parsed.data.map(({ domid, config: { c_info, b_info } }) => ({
+  return parsed.data.map(({ domid, config: { c_info, b_info, disks } }) => ({
     domId: domid,
     name: c_info.name,
     ...(b_info?.max_memkb === undefined ? {} : { maxMemKiB: b_info.max_memkb }),
     ...(b_info?.target_memkb === undefined ? {} : { targetMemKiB: b_info.target_memkb }),
     ...(b_info?.max_vcpus === undefined ? {} : { maxVcpus: b_info.max_vcpus }),
+    disks: (disks ?? []).flatMap((d) => (d.pdev_path ? [d.pdev_path] : [])),
   }));
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { TVmInfo } from "../../protocol/schemas";
 import { runChecked } from "../../exec";
 import type { Hypervisor, HypervisorHostInfo, HypervisorOptions } from "../../hypervisor";
+import { diskTarget } from "./disk-target";
 import { xlInfoArgv, xlListArgv, xlListLongArgv } from "./commands";
 import { parseXlCfg } from "./parse-xl-cfg";
 import { parseXlInfo } from "./parse-xl-info";
@@ -34,7 +35,8 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
       const vms = new Map<string, TVmInfo>();
       for (const dom of parseXlList(table)) {
         if (dom.domId === 0 || dom.name === DOM0) continue;
-        const maxKiB = maxById.get(dom.domId)?.maxMemKiB;
+        const long = maxById.get(dom.domId);
+        const maxKiB = long?.maxMemKiB;
         vms.set(dom.name, {
           name: dom.name,
           domId: dom.domId,
@@ -42,6 +44,7 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
           memoryMiB: dom.memoryMiB,
           maxMemoryMiB: maxKiB === undefined ? dom.memoryMiB : Math.round(maxKiB / 1024),
           vcpus: dom.vcpus,
+          disks: long?.disks ?? [],
         });
       }
       for (const cfg of readConfigs(options.xenConfigDirs)) {
@@ -53,6 +56,7 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
           memoryMiB: cfg.memoryMiB,
           maxMemoryMiB: cfg.maxMemoryMiB,
           ...(cfg.vcpus === undefined ? {} : { vcpus: cfg.vcpus }),
+          disks: cfg.disks.flatMap((spec) => diskTarget(spec) ?? []),
         });
       }
       return [...vms.values()].sort((a, b) => a.name.localeCompare(b.name));

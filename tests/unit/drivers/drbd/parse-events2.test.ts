@@ -471,6 +471,13 @@ describe("events2 state reducer", () => {
     expect(() =>
       applyEvents2Record(state, { event: "change", object: "device", props: { volume: "0" } }),
     ).toThrow(ParseError);
+    const noVolume = {
+      event: "create",
+      object: "peer-device",
+      props: { name: "r8", "peer-node-id": "1" },
+    } as const;
+    expect(() => applyEvents2Record(state, noVolume)).toThrow(/without volume:/);
+    expect(state.resources.size).toBe(0); // a rejected record leaves the state as it was
     const orphan =
       "exists peer-device name:r9 peer-node-id:1 conn-name:b volume:0 replication:Established peer-disk:UpToDate";
     expect(applyEvents2Record(state, parseEvents2Line(orphan)!)).toBe(true);

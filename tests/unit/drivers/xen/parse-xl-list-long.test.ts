@@ -22,7 +22,7 @@ describe("xl list -l", () => {
     const config = loadSample(FILE, "libxl-basic-pv");
     expect(config).toContain("\t");
     expect(parseXlListLong(asXlListLong([{ domid: 7, config }]))).toEqual([
-      { domId: 7, name: "test-pv", maxMemKiB: 524288, targetMemKiB: 524288, maxVcpus: 4 },
+      { domId: 7, name: "test-pv", maxMemKiB: 524288, targetMemKiB: 524288, maxVcpus: 4, disks: ["/var/lib/xen/images/test-pv.img"] },
     ]);
   });
 
@@ -37,15 +37,15 @@ describe("xl list -l", () => {
         ]),
       ),
     ).toEqual([
-      { domId: 0, name: "Domain-0" },
-      { domId: 7, name: "test-pv", maxMemKiB: 524288, targetMemKiB: 524288, maxVcpus: 4 },
+      { domId: 0, name: "Domain-0", disks: [] },
+      { domId: 7, name: "test-pv", maxMemKiB: 524288, targetMemKiB: 524288, maxVcpus: 4, disks: ["/var/lib/xen/images/test-pv.img"] },
     ]);
   });
 
   it("tolerates unknown keys", () => {
     const text =
       '[{"domid": 3, "future": 1, "config": {"c_info": {"name": "vm", "x": [1]}, "b_info": {"max_memkb": 1024, "y": {}}, "z": null}}]';
-    expect(parseXlListLong(text)).toEqual([{ domId: 3, name: "vm", maxMemKiB: 1024 }]);
+    expect(parseXlListLong(text)).toEqual([{ domId: 3, name: "vm", maxMemKiB: 1024, disks: [] }]);
   });
 
   it("returns no domains for an empty array", () => {

@@ -1,0 +1,70 @@
+/**
+ * A throwaway simulated farm for integration tests: the MozillaGumi world in a temp dir, the stand-in
+ * tools installed, and the argv/env that run the real agent (dist/agent.mjs) on a simulated host.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { writeStandInTools } from "../../agents/sim/bin";
+import { createMozillaGumiWorld } from "../../agents/sim/farms";
+import { hostXenConfigDir, WorldStore } from "../../agents/sim/store";
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export const DIST = path.join(ROOT, "dist");
+
+export interface TempSimFarm {
+  dir: string;
+  simDir: string;
+  store: WorldStore;
+  bin: string;
+  /** argv that runs the real agent for `host` on the simulated farm (the env goes with it). */
+  agentArgv(host: string, pollMs?: number): string[];
+  agentEnv(host: string): NodeJS.ProcessEnv;
+  /** Runs a stand-in tool on `host` as an administrator would; throws if it exits non-zero. */
+  onHost(host: string, ...argv: string[]): string;
+  remove(): void;
+}
+
+export function createTempSimFarm(): TempSimFarm {
+  if (!fs.existsSync(path.join(DIST, "agent.mjs"))) throw new Error("dist/agent.mjs missing: run `npm run build:agent` first");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-sim-"));
+  const simDir = path.join(dir, "sim");
+  const store = new WorldStore(simDir);
+  store.init(() => createMozillaGumiWorld());
+  const bin = writeStandInTools(simDir, path.join(DIST, "sim-tools.mjs"));
+  const agentEnv = (host: string) => ({
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+    TANDEM_SIM_WORLD: simDir,
+    TANDEM_SIM_HOST: host,
+  });
+  return {
+    dir,
+    simDir,
+    store,
+    bin,
+    agentEnv,
+    agentArgv: (host, pollMs = 200) => [
+      process.execPath, path.join(DIST, "agent.mjs"), "serve", "--simulated", "--hypervisor", "xen-xl",
+      "--xen-config-dir", hostXenConfigDir(simDir, host), "--poll-ms", String(pollMs),
+    ],
+    onHost(host, ...argv) {
+      const r = spawnSync(path.join(bin, argv[0]!), argv.slice(1), { env: agentEnv(host), encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`${host}: ${argv.join(" ")} exited ${r.status}: ${r.stderr}`);
+      return r.stdout;
+    },
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Resolves when `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
