@@ -17,7 +17,15 @@ export default defineConfig({
     trace: "retain-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
     },
   },
   webServer: {
@@ -26,6 +34,11 @@ export default defineConfig({
     timeout: 300_000,
     reuseExistingServer: false,
     stdout: "pipe",
-    env: { PORT: String(PORT), TANDEM_DATA_DIR: E2E_DATA_DIR, HOST: "127.0.0.1", TANDEM_CONFIG: ".tmp/no-config.json" },
+    env: {
+      PORT: String(PORT),
+      TANDEM_DATA_DIR: E2E_DATA_DIR,
+      HOST: "127.0.0.1",
+      TANDEM_CONFIG: ".tmp/no-config.json",
+    },
   },
 });

@@ -10,7 +10,8 @@ export default defineConfig({
   migrations: { path: "prisma/migrations" },
   adapter: async () =>
     new PrismaBetterSQLite3({
-      // eslint-disable-next-line no-restricted-properties -- CLI config, outside the app's lib/env.ts
-      url: process.env.DATABASE_URL ?? `file:${path.resolve(process.env.TANDEM_DATA_DIR ?? "./data", "tandem.db")}`,
+      url:
+        process.env.DATABASE_URL ??
+        `file:${path.resolve(process.env.TANDEM_DATA_DIR ?? "./data", "tandem.db")}`,
     }),
 });

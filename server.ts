@@ -56,7 +56,13 @@ async function main(): Promise<void> {
   }
 
   const db = createDb(env.databaseUrl);
-  const farm = new FarmService({ simulated: !config, hosts, resources, inventory: new InventoryStore(db), log });
+  const farm = new FarmService({
+    simulated: !config,
+    hosts,
+    resources,
+    inventory: new InventoryStore(db),
+    log,
+  });
   setRuntime({ farm });
 
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });

@@ -18,7 +18,9 @@ async function main(): Promise<number> {
     },
   });
   if (positionals[0] !== "serve") {
-    process.stderr.write("usage: tandem-agent serve [--poll-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt]\n");
+    process.stderr.write(
+      "usage: tandem-agent serve [--poll-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt]\n",
+    );
     return 2;
   }
   const pollMs = Number(values["poll-ms"]);
@@ -26,7 +28,8 @@ async function main(): Promise<number> {
     process.stderr.write("tandem-agent: --poll-ms must be an integer from 100 to 60000\n");
     return 2;
   }
-  const kind = values.hypervisor === undefined ? detectHypervisor() : ZHypervisorKind.parse(values.hypervisor);
+  const kind =
+    values.hypervisor === undefined ? detectHypervisor() : ZHypervisorKind.parse(values.hypervisor);
   const hypervisor = createHypervisor(kind, { xenConfigDirs: values["xen-config-dir"] });
   const log = (message: string) => process.stderr.write(`tandem-agent: ${message}\n`);
   process.stdout.on("error", () => process.exit(0));

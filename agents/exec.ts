@@ -27,7 +27,11 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
   if (cmd === undefined) return Promise.reject(new AppError("INTERNAL", "execArgv: empty argv"));
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { shell: false, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      shell: false,
+      env: options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -74,12 +78,20 @@ export function commandError(result: ExecResult): AppError {
     stderr: result.stderr.slice(-STDERR_KEEP),
   };
   if (result.timedOut) {
-    return new AppError("COMMAND_TIMEOUT", `${result.argv.join(" ")} timed out after ${result.durationMs} ms`, { details });
+    return new AppError(
+      "COMMAND_TIMEOUT",
+      `${result.argv.join(" ")} timed out after ${result.durationMs} ms`,
+      { details },
+    );
   }
   const firstLine = result.stderr.trim().split("\n")[0] ?? "";
-  return new AppError("COMMAND_FAILED", `${result.argv.join(" ")} exited ${result.exitCode ?? result.signal}: ${firstLine}`, {
-    details,
-  });
+  return new AppError(
+    "COMMAND_FAILED",
+    `${result.argv.join(" ")} exited ${result.exitCode ?? result.signal}: ${firstLine}`,
+    {
+      details,
+    },
+  );
 }
 
 /** Runs argv and returns stdout; throws COMMAND_FAILED / COMMAND_TIMEOUT on a non-zero exit. */

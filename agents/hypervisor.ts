@@ -49,7 +49,9 @@ export function detectHypervisor(pathEnv: string = process.env.PATH ?? ""): THyp
       }
     }
   }
-  throw new AppError("NOT_FOUND", "no hypervisor tool (xl, xm or virsh) found on PATH", { userMessage: "No hypervisor found on the host." });
+  throw new AppError("NOT_FOUND", "no hypervisor tool (xl, xm or virsh) found on PATH", {
+    userMessage: "No hypervisor found on the host.",
+  });
 }
 
 export function createHypervisor(kind: THypervisorKind, options: HypervisorOptions): Hypervisor {

@@ -41,7 +41,10 @@ export function encodeMessage(message: RpcMessage): string {
 }
 
 /** Splits a byte stream into lines; calls `onLine` for each complete line, `onOverflow` if one grows too long. */
-export function createLineDecoder(onLine: (line: string) => void, onOverflow: () => void): (chunk: Buffer | string) => void {
+export function createLineDecoder(
+  onLine: (line: string) => void,
+  onOverflow: () => void,
+): (chunk: Buffer | string) => void {
   let buffer = "";
   return (chunk) => {
     buffer += typeof chunk === "string" ? chunk : chunk.toString("utf8");

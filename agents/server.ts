@@ -5,11 +5,24 @@
 import type { Readable, Writable } from "node:stream";
 import { z } from "zod";
 import { AppError, toAppError } from "./protocol/errors";
-import { isMethodName, METHODS, PROTOCOL_VERSION, type MethodName, type NotificationName, type NotificationParams } from "./protocol/methods";
+import {
+  isMethodName,
+  METHODS,
+  PROTOCOL_VERSION,
+  type MethodName,
+  type NotificationName,
+  type NotificationParams,
+} from "./protocol/methods";
 import type { TDrbdStatus, TVmList } from "./protocol/schemas";
 import {
-  createLineDecoder, encodeMessage, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR,
-  RPC_SERVER_ERROR, type RpcMessage,
+  createLineDecoder,
+  encodeMessage,
+  RPC_INVALID_PARAMS,
+  RPC_INVALID_REQUEST,
+  RPC_METHOD_NOT_FOUND,
+  RPC_PARSE_ERROR,
+  RPC_SERVER_ERROR,
+  type RpcMessage,
 } from "./rpc";
 import { readDrbdStatus, readDrbdVersions, watchDrbd } from "./drivers/drbd/driver";
 import type { Hypervisor } from "./hypervisor";
@@ -24,7 +37,11 @@ export interface AgentOptions {
   log: (message: string) => void;
 }
 
-type Handlers = { [M in MethodName]: (params: z.output<(typeof METHODS)[M]["params"]>) => Promise<z.input<(typeof METHODS)[M]["result"]>> };
+type Handlers = {
+  [M in MethodName]: (
+    params: z.output<(typeof METHODS)[M]["params"]>,
+  ) => Promise<z.input<(typeof METHODS)[M]["result"]>>;
+};
 
 const ZRequest = z.object({
   jsonrpc: z.literal("2.0"),
@@ -38,7 +55,8 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
   const send = (message: RpcMessage) => {
     if (!output.writableEnded) output.write(encodeMessage(message));
   };
-  const notify = <N extends NotificationName>(method: N, params: NotificationParams<N>) => send({ jsonrpc: "2.0", method, params });
+  const notify = <N extends NotificationName>(method: N, params: NotificationParams<N>) =>
+    send({ jsonrpc: "2.0", method, params });
 
   const handlers: Handlers = {
     "agent.hello": async () => ({
@@ -56,7 +74,11 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
       return {
         hostname: info.hostname,
         hypervisor: hypervisor.kind,
-        memory: { totalKiB: info.totalKiB, freeKiB: info.freeKiB, ...(info.dom0KiB === undefined ? {} : { dom0KiB: info.dom0KiB }) },
+        memory: {
+          totalKiB: info.totalKiB,
+          freeKiB: info.freeKiB,
+          ...(info.dom0KiB === undefined ? {} : { dom0KiB: info.dom0KiB }),
+        },
         cpus: info.cpus,
         versions: { ...info.versions, ...drbdVersions },
       };
@@ -75,21 +97,37 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
     }
     const request = ZRequest.safeParse(raw);
     if (!request.success) {
-      send({ jsonrpc: "2.0", id: null, error: { code: RPC_INVALID_REQUEST, message: "not a JSON-RPC 2.0 request" } });
+      send({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: RPC_INVALID_REQUEST, message: "not a JSON-RPC 2.0 request" },
+      });
       return;
     }
     const { id, method } = request.data;
     if (!isMethodName(method)) {
-      send({ jsonrpc: "2.0", id, error: { code: RPC_METHOD_NOT_FOUND, message: `unknown method ${method}` } });
+      send({
+        jsonrpc: "2.0",
+        id,
+        error: { code: RPC_METHOD_NOT_FOUND, message: `unknown method ${method}` },
+      });
       return;
     }
     const params = METHODS[method].params.safeParse(request.data.params ?? {});
     if (!params.success) {
       const issue = params.error.issues[0];
-      const err = new AppError("VALIDATION_FAILED", `${method}: ${issue?.path.join(".") || "params"}: ${issue?.message ?? "invalid"}`, {
-        details: { field: issue?.path.join(".") ?? "params", rule: issue?.message ?? "invalid" },
+      const err = new AppError(
+        "VALIDATION_FAILED",
+        `${method}: ${issue?.path.join(".") || "params"}: ${issue?.message ?? "invalid"}`,
+        {
+          details: { field: issue?.path.join(".") ?? "params", rule: issue?.message ?? "invalid" },
+        },
+      );
+      send({
+        jsonrpc: "2.0",
+        id,
+        error: { code: RPC_INVALID_PARAMS, message: err.message, data: err.toJSON() },
       });
-      send({ jsonrpc: "2.0", id, error: { code: RPC_INVALID_PARAMS, message: err.message, data: err.toJSON() } });
       return;
     }
     try {
@@ -98,7 +136,11 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
     } catch (err) {
       const appError = toAppError(err);
       log(`${method} failed: ${appError.message}`);
-      send({ jsonrpc: "2.0", id, error: { code: RPC_SERVER_ERROR, message: appError.message, data: appError.toJSON() } });
+      send({
+        jsonrpc: "2.0",
+        id,
+        error: { code: RPC_SERVER_ERROR, message: appError.message, data: appError.toJSON() },
+      });
     }
   };
 
@@ -137,7 +179,12 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
   return new Promise((resolve) => {
     const decode = createLineDecoder(
       (line) => void handle(line),
-      () => send({ jsonrpc: "2.0", id: null, error: { code: RPC_INVALID_REQUEST, message: "request line too long" } }),
+      () =>
+        send({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: RPC_INVALID_REQUEST, message: "request line too long" },
+        }),
     );
     input.on("data", decode);
     input.on("end", () => {

@@ -15,13 +15,20 @@ export function FarmDashboard() {
         <LiveIndicator state={state} />
       </header>
       {farm?.simulated && (
-        <p role="note" data-testid="simulated-banner" className="mb-4 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          <strong>Simulated farm.</strong> These hosts, DRBD resources and VMs are simulated on this machine; no real host is
-          managed. Add a tandem.config.json to manage real hosts (see the README).
+        <p
+          role="note"
+          data-testid="simulated-banner"
+          className="mb-4 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+        >
+          <strong>Simulated farm.</strong> These hosts, DRBD resources and VMs are simulated on this machine;
+          no real host is managed. Add a tandem.config.json to manage real hosts (see the README).
         </p>
       )}
       {state.status === "error" && (
-        <p role="alert" className="mb-4 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
+        <p
+          role="alert"
+          className="mb-4 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900"
+        >
           {state.message}
         </p>
       )}
@@ -35,7 +42,10 @@ function LiveIndicator({ state }: { state: ReturnType<typeof useFarm> }) {
   const live = state.status === "ok" && state.live;
   return (
     <span data-testid="live-indicator" className={`text-sm ${live ? "text-emerald-700" : "text-slate-500"}`}>
-      <span aria-hidden className={`mr-1 inline-block h-2 w-2 rounded-full ${live ? "bg-emerald-500" : "bg-slate-400"}`} />
+      <span
+        aria-hidden
+        className={`mr-1 inline-block h-2 w-2 rounded-full ${live ? "bg-emerald-500" : "bg-slate-400"}`}
+      />
       {live ? "Live" : "Not live: showing the last data received"}
     </span>
   );
@@ -47,7 +57,10 @@ function FarmGrid({ farm }: { farm: TFarmView }) {
     <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(18rem,26rem)_minmax(0,1fr)]">
       {left && <HostCard host={left} vms={farm.vms.filter((v) => v.host === left.name)} />}
       <section aria-labelledby="resources-title">
-        <h2 id="resources-title" className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">
+        <h2
+          id="resources-title"
+          className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500"
+        >
           DRBD resources
         </h2>
         <ul className="space-y-2">

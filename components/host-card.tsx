@@ -26,7 +26,9 @@ export function HostCard({ host, vms }: { host: Host; vms: Vm[] }) {
       ) : (
         <p className="text-sm text-red-700" data-testid={`host-${host.name}-status`}>
           Unreachable{host.error ? `: ${host.error.message}` : ""}
-          {host.stale && host.lastSeenAt ? ` · showing the state last seen ${new Date(host.lastSeenAt).toLocaleString()}` : ""}
+          {host.stale && host.lastSeenAt
+            ? ` · showing the state last seen ${new Date(host.lastSeenAt).toLocaleString()}`
+            : ""}
         </p>
       )}
       {host.memory && <MemoryGauge host={host.name} memory={host.memory} />}

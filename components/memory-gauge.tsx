@@ -30,9 +30,18 @@ export function MemoryGauge({ host, memory }: { host: string; memory: Memory }) 
         <div className="bg-emerald-200" style={{ width: `${pct(otherFree)}%` }} />
       </div>
       <div className="mt-1 flex flex-wrap gap-x-3 text-xs text-slate-600">
-        <span><span aria-hidden className="mr-1 inline-block h-2 w-2 bg-slate-600" />used {mib(usedMiB)}</span>
-        <span><span aria-hidden className="mr-1 inline-block h-2 w-2 bg-amber-300" />standby {mib(standbyMiB)}</span>
-        <span><span aria-hidden className="mr-1 inline-block h-2 w-2 bg-emerald-200" />free {mib(otherFree)}</span>
+        <span>
+          <span aria-hidden className="mr-1 inline-block h-2 w-2 bg-slate-600" />
+          used {mib(usedMiB)}
+        </span>
+        <span>
+          <span aria-hidden className="mr-1 inline-block h-2 w-2 bg-amber-300" />
+          standby {mib(standbyMiB)}
+        </span>
+        <span>
+          <span aria-hidden className="mr-1 inline-block h-2 w-2 bg-emerald-200" />
+          free {mib(otherFree)}
+        </span>
         {belowStandby && <span className="text-red-700">free memory is below the standby reserve</span>}
       </div>
     </div>

@@ -26,9 +26,15 @@ function eta(seconds: number | null): string {
 function SideView({ side, align }: { side: Side | undefined; align: "left" | "right" }) {
   if (!side) return <div className="text-xs text-slate-400">not on this host</div>;
   return (
-    <div data-testid={`side-${side.host}`} className={`min-w-0 ${align === "right" ? "text-right" : ""} ${side.stale ? "opacity-60" : ""}`}>
+    <div
+      data-testid={`side-${side.host}`}
+      className={`min-w-0 ${align === "right" ? "text-right" : ""} ${side.stale ? "opacity-60" : ""}`}
+    >
       <div className="truncate text-xs text-slate-500">{side.host}</div>
-      <div data-testid="role" className={side.role === "Primary" ? "font-semibold text-slate-900" : "text-slate-600"}>
+      <div
+        data-testid="role"
+        className={side.role === "Primary" ? "font-semibold text-slate-900" : "text-slate-600"}
+      >
         {side.role}
       </div>
       <div data-testid="disk" className={`text-xs ${DISK_STYLE[side.disk] ?? ""}`}>
@@ -46,17 +52,29 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
   const syncing = resource.sides.find((s) => s.syncPercent !== null);
   const healthy = resource.sides.every((s) => s.connection === "Connected" && s.disk === "UpToDate");
   return (
-    <li data-testid={`resource-${resource.name}`} className={`rounded-lg border bg-white p-3 shadow-sm ${healthy ? "border-slate-200" : "border-amber-400"}`}>
+    <li
+      data-testid={`resource-${resource.name}`}
+      className={`rounded-lg border bg-white p-3 shadow-sm ${healthy ? "border-slate-200" : "border-amber-400"}`}
+    >
       <div className="mb-1 flex items-baseline justify-between text-sm">
         <span className="font-semibold">{resource.name}</span>
-        <span className="text-xs text-slate-500">{resource.minor === null ? "" : `/dev/drbd${resource.minor}`}</span>
+        <span className="text-xs text-slate-500">
+          {resource.minor === null ? "" : `/dev/drbd${resource.minor}`}
+        </span>
       </div>
       <div className="grid grid-cols-[1fr_auto_1fr] items-center gap-2">
         <SideView side={left} align="left" />
         <div className="text-center text-xs" data-testid="connection">
-          <div aria-hidden className={`mx-auto h-0.5 w-10 ${link?.connection === "Connected" ? "bg-emerald-500" : "bg-red-400"}`} />
-          <div className={link?.connection === "Connected" ? "text-slate-600" : "text-red-700"}>{link?.connection ?? "Unknown"}</div>
-          {link && link.replication !== "Established" && link.replication !== "Off" && <div className="text-slate-500">{link.replication}</div>}
+          <div
+            aria-hidden
+            className={`mx-auto h-0.5 w-10 ${link?.connection === "Connected" ? "bg-emerald-500" : "bg-red-400"}`}
+          />
+          <div className={link?.connection === "Connected" ? "text-slate-600" : "text-red-700"}>
+            {link?.connection ?? "Unknown"}
+          </div>
+          {link && link.replication !== "Established" && link.replication !== "Off" && (
+            <div className="text-slate-500">{link.replication}</div>
+          )}
         </div>
         <SideView side={right} align="right" />
       </div>

@@ -37,7 +37,8 @@ export function useFarm(): FarmState {
           setState({ status: "ok", farm: body, live: live.current });
         }
       } catch (err) {
-        if (!cancelled) setState({ status: "error", message: `The panel does not answer (${String(err)}).`, farm: last });
+        if (!cancelled)
+          setState({ status: "error", message: `The panel does not answer (${String(err)}).`, farm: last });
       } finally {
         inFlight = false;
         if (again && !cancelled) {

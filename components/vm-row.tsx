@@ -14,14 +14,20 @@ const STATE_STYLE: Record<string, string> = {
 
 export function VmRow({ vm }: { vm: Vm }) {
   return (
-    <li data-testid={`vm-${vm.name}`} className="flex flex-wrap items-center justify-between gap-x-3 py-1.5 text-sm">
+    <li
+      data-testid={`vm-${vm.name}`}
+      className="flex flex-wrap items-center justify-between gap-x-3 py-1.5 text-sm"
+    >
       <span className="font-medium">{vm.name}</span>
       <span className="flex items-center gap-2">
         {vm.resource && <span className="text-xs text-slate-500">{vm.resource}</span>}
         <span className="tabular-nums text-slate-600" data-testid={`vm-${vm.name}-memory`}>
           {vm.memoryMiB} / {vm.maxMemoryMiB} MiB
         </span>
-        <span data-testid={`vm-${vm.name}-state`} className={`rounded px-1.5 py-0.5 text-xs ${STATE_STYLE[vm.state] ?? "bg-slate-100"}`}>
+        <span
+          data-testid={`vm-${vm.name}-state`}
+          className={`rounded px-1.5 py-0.5 text-xs ${STATE_STYLE[vm.state] ?? "bg-slate-100"}`}
+        >
           {vm.state}
         </span>
       </span>

@@ -7,7 +7,9 @@ import path from "node:path";
 import { z } from "zod";
 import { AppError } from "./errors";
 
-const ZHostName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/, "must be a hostname (letters, digits, dots, dashes)");
+const ZHostName = z
+  .string()
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/, "must be a hostname (letters, digits, dots, dashes)");
 
 export const ZFarmConfig = z
   .object({
@@ -19,11 +21,16 @@ export const ZFarmConfig = z
             /** SSH address (name or IP) of the host's management interface. */
             address: z.string().min(1),
             port: z.number().int().min(1).max(65535).default(22),
-            user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name").default("root"),
+            user: z
+              .string()
+              .regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name")
+              .default("root"),
             /** Path of the SSH private key file Tandem uses for this host. */
             privateKeyPath: z.string().min(1),
             /** The host's SSH key fingerprint, exactly as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it. */
-            hostKeySha256: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be "SHA256:" followed by 43 base64 characters'),
+            hostKeySha256: z
+              .string()
+              .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be "SHA256:" followed by 43 base64 characters'),
             /** The agent command on the host. */
             agentCommand: z.array(z.string().min(1)).min(1).default(["tandem-agent", "serve"]),
             /** Memory to keep free to take over the peer's VMs, MiB (the paper keeps 1 GiB). */
@@ -33,7 +40,14 @@ export const ZFarmConfig = z
       )
       .length(2, "a Tandem farm has exactly two hosts (one DRBD pair)"),
     resources: z
-      .array(z.object({ name: z.string().min(1), mountPoint: z.string().startsWith("/").nullable().default(null) }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            mountPoint: z.string().startsWith("/").nullable().default(null),
+          })
+          .strict(),
+      )
       .default([]),
   })
   .strict();
@@ -52,9 +66,13 @@ export function loadFarmConfig(file: string): TFarmConfig | null {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join(".") || "(top level)";
-    throw new AppError("VALIDATION_FAILED", `${path.basename(file)}: ${field}: ${issue?.message ?? "invalid"}`, {
-      details: { field, rule: issue?.message ?? "invalid" },
-    });
+    throw new AppError(
+      "VALIDATION_FAILED",
+      `${path.basename(file)}: ${field}: ${issue?.message ?? "invalid"}`,
+      {
+        details: { field, rule: issue?.message ?? "invalid" },
+      },
+    );
   }
   return parsed.data;
 }

@@ -35,7 +35,11 @@ export function getEnv(): TEnv {
     throw new Error(`environment variable ${issue?.path.join(".") ?? "?"}: ${issue?.message ?? "invalid"}`);
   }
   const dataDir = path.resolve(parsed.data.TANDEM_DATA_DIR);
-  cached = { ...parsed.data, dataDir, databaseUrl: parsed.data.DATABASE_URL ?? `file:${path.join(dataDir, "tandem.db")}` };
+  cached = {
+    ...parsed.data,
+    dataDir,
+    databaseUrl: parsed.data.DATABASE_URL ?? `file:${path.join(dataDir, "tandem.db")}`,
+  };
   return cached;
 }
 

@@ -11,9 +11,19 @@ const common = {
   target: "node20",
   format: "esm",
   logLevel: "warning",
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
 };
 await Promise.all([
-  build({ ...common, entryPoints: [path.join(root, "agents/cli.ts")], outfile: path.join(root, "dist/agent.mjs") }),
-  build({ ...common, entryPoints: [path.join(root, "agents/sim/tools/main.ts")], outfile: path.join(root, "dist/sim-tools.mjs") }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, "agents/cli.ts")],
+    outfile: path.join(root, "dist/agent.mjs"),
+  }),
+  build({
+    ...common,
+    entryPoints: [path.join(root, "agents/sim/tools/main.ts")],
+    outfile: path.join(root, "dist/sim-tools.mjs"),
+  }),
 ]);

@@ -15,7 +15,8 @@ for (const f of [dummyEngine, dummyLib]) if (!fs.existsSync(f)) fs.writeFileSync
 
 const args = process.argv.slice(2);
 // The driver adapter opens the database even for `migrate diff`; its directory must exist.
-if (!process.env.DATABASE_URL) fs.mkdirSync(path.resolve(process.env.TANDEM_DATA_DIR ?? "./data"), { recursive: true });
+if (!process.env.DATABASE_URL)
+  fs.mkdirSync(path.resolve(process.env.TANDEM_DATA_DIR ?? "./data"), { recursive: true });
 const result = spawnSync(process.execPath, [path.join(root, "node_modules/prisma/build/index.js"), ...args], {
   stdio: "inherit",
   cwd: root,

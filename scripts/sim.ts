@@ -25,8 +25,14 @@ if (first === "speed") {
   process.exit(0);
 }
 const world = store.read();
-if (first === undefined || !world.hosts[first] || !STAND_IN_TOOLS.includes(tool as (typeof STAND_IN_TOOLS)[number])) {
-  console.error(`usage: npm run sim -- <${Object.keys(world.hosts).join("|")}> <${STAND_IN_TOOLS.join("|")}> [args...] | speed <factor>`);
+if (
+  first === undefined ||
+  !world.hosts[first] ||
+  !STAND_IN_TOOLS.includes(tool as (typeof STAND_IN_TOOLS)[number])
+) {
+  console.error(
+    `usage: npm run sim -- <${Object.keys(world.hosts).join("|")}> <${STAND_IN_TOOLS.join("|")}> [args...] | speed <factor>`,
+  );
   process.exit(2);
 }
 const bundle = path.resolve(import.meta.dirname, "..", "dist", "sim-tools.mjs");

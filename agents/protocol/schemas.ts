@@ -7,24 +7,54 @@ export const ZDrbdRole = z.enum(DRBD_ROLES);
 export type TDrbdRole = z.infer<typeof ZDrbdRole>;
 
 export const DRBD_DISK_STATES = [
-  "Diskless", "Attaching", "Detaching", "Failed", "Negotiating", "Inconsistent",
-  "Outdated", "DUnknown", "Consistent", "UpToDate",
+  "Diskless",
+  "Attaching",
+  "Detaching",
+  "Failed",
+  "Negotiating",
+  "Inconsistent",
+  "Outdated",
+  "DUnknown",
+  "Consistent",
+  "UpToDate",
 ] as const;
 export const ZDrbdDiskState = z.enum(DRBD_DISK_STATES);
 export type TDrbdDiskState = z.infer<typeof ZDrbdDiskState>;
 
 /** DRBD 9 connection states plus the DRBD 8.x names (WFConnection, ...) that /proc/drbd prints. */
 export const DRBD_CONNECTION_STATES = [
-  "StandAlone", "Disconnecting", "Unconnected", "Timeout", "BrokenPipe", "NetworkFailure",
-  "ProtocolError", "TearDown", "Connecting", "Connected",
-  "WFConnection", "WFReportParams",
+  "StandAlone",
+  "Disconnecting",
+  "Unconnected",
+  "Timeout",
+  "BrokenPipe",
+  "NetworkFailure",
+  "ProtocolError",
+  "TearDown",
+  "Connecting",
+  "Connected",
+  "WFConnection",
+  "WFReportParams",
 ] as const;
 export const ZDrbdConnectionState = z.enum(DRBD_CONNECTION_STATES);
 export type TDrbdConnectionState = z.infer<typeof ZDrbdConnectionState>;
 
 export const DRBD_REPLICATION_STATES = [
-  "Off", "Established", "StartingSyncS", "StartingSyncT", "WFBitMapS", "WFBitMapT", "WFSyncUUID",
-  "SyncSource", "SyncTarget", "VerifyS", "VerifyT", "PausedSyncS", "PausedSyncT", "Ahead", "Behind",
+  "Off",
+  "Established",
+  "StartingSyncS",
+  "StartingSyncT",
+  "WFBitMapS",
+  "WFBitMapT",
+  "WFSyncUUID",
+  "SyncSource",
+  "SyncTarget",
+  "VerifyS",
+  "VerifyT",
+  "PausedSyncS",
+  "PausedSyncT",
+  "Ahead",
+  "Behind",
 ] as const;
 export const ZDrbdReplicationState = z.enum(DRBD_REPLICATION_STATES);
 export type TDrbdReplicationState = z.infer<typeof ZDrbdReplicationState>;

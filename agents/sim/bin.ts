@@ -9,12 +9,18 @@ export const STAND_IN_TOOLS = ["drbdsetup", "drbdadm", "xl"] as const;
  * Each is a two-line sh wrapper around the bundled simulator (dist/sim-tools.mjs). Returns the bin dir,
  * to be put first on a simulated agent's PATH.
  */
-export function writeStandInTools(simDir: string, simToolsBundle: string, nodePath: string = process.execPath): string {
+export function writeStandInTools(
+  simDir: string,
+  simToolsBundle: string,
+  nodePath: string = process.execPath,
+): string {
   const bin = path.join(simDir, "bin");
   fs.mkdirSync(bin, { recursive: true });
   for (const tool of STAND_IN_TOOLS) {
     const file = path.join(bin, tool);
-    fs.writeFileSync(file, `#!/bin/sh\nexec ${quoteArgv([nodePath, simToolsBundle, tool])} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(file, `#!/bin/sh\nexec ${quoteArgv([nodePath, simToolsBundle, tool])} "$@"\n`, {
+      mode: 0o755,
+    });
   }
   return bin;
 }

@@ -7,7 +7,12 @@ import { WORLD_FORMAT, type SimResource, type SimVm, type SimWorld } from "./wor
  */
 export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: number } = {}): SimWorld {
   const halfTiB = 500 * 1024 * 1024; // KiB: each resource is half of a 1 TB disk
-  const resource = (name: string, minor: number, primary: string | null, mountPoint: string | null): SimResource => ({
+  const resource = (
+    name: string,
+    minor: number,
+    primary: string | null,
+    mountPoint: string | null,
+  ): SimResource => ({
     name,
     minor,
     port: 7788 + minor,
@@ -16,22 +21,41 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     mountPoint,
     resync: null,
     sides: Object.fromEntries(
-      ["xen1", "xen2"].map((h) => [h, { role: h === primary ? "Primary" : "Secondary", disk: "UpToDate", connection: "Connected" }]),
+      ["xen1", "xen2"].map((h) => [
+        h,
+        { role: h === primary ? "Primary" : "Secondary", disk: "UpToDate", connection: "Connected" },
+      ]),
     ),
   });
   const table3: Array<[string, string, number]> = [
-    ["lvs1", "xen1", 512], ["admin1", "xen1", 1024], ["db1", "xen1", 1024], ["web-ssl1", "xen1", 1024],
-    ["mail1", "xen1", 1024], ["irc1", "xen1", 512], ["cron1", "xen1", 1024],
-    ["lvs2", "xen2", 512], ["admin2", "xen2", 1024], ["web1", "xen2", 2048], ["web-ssl2", "xen2", 1024],
-    ["mail2", "xen2", 1024], ["ftp1", "xen2", 512],
+    ["lvs1", "xen1", 512],
+    ["admin1", "xen1", 1024],
+    ["db1", "xen1", 1024],
+    ["web-ssl1", "xen1", 1024],
+    ["mail1", "xen1", 1024],
+    ["irc1", "xen1", 512],
+    ["cron1", "xen1", 1024],
+    ["lvs2", "xen2", 512],
+    ["admin2", "xen2", 1024],
+    ["web1", "xen2", 2048],
+    ["web-ssl2", "xen2", 1024],
+    ["mail2", "xen2", 1024],
+    ["ftp1", "xen2", 512],
   ];
   let domId = 1;
   const vms: Record<string, SimVm> = {};
   for (const [name, host, mem] of table3) {
     const res = host === "xen1" ? "r1" : "r2";
     vms[name] = {
-      name, host, state: "running", domId: domId++, memoryMiB: mem, maxMemoryMiB: mem, vcpus: 1,
-      resource: res, disk: `file:/srv/${res}/images/${name}.img,xvda,w`,
+      name,
+      host,
+      state: "running",
+      domId: domId++,
+      memoryMiB: mem,
+      maxMemoryMiB: mem,
+      vcpus: 1,
+      resource: res,
+      disk: `file:/srv/${res}/images/${name}.img,xvda,w`,
     };
   }
   const versions = { xen: "4.17.3", drbdKernel: "9.2.8", drbdUtils: "9.22.0" };
@@ -41,8 +65,24 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     epochRealMs: options.realNowMs ?? Date.now(),
     nextDomId: domId,
     hosts: {
-      xen1: { name: "xen1", address: "10.0.0.1", memoryMiB: 8192, dom0MiB: 1024, cpus: 4, hypervisor: "xen-xl", versions },
-      xen2: { name: "xen2", address: "10.0.0.2", memoryMiB: 8192, dom0MiB: 1024, cpus: 4, hypervisor: "xen-xl", versions },
+      xen1: {
+        name: "xen1",
+        address: "10.0.0.1",
+        memoryMiB: 8192,
+        dom0MiB: 1024,
+        cpus: 4,
+        hypervisor: "xen-xl",
+        versions,
+      },
+      xen2: {
+        name: "xen2",
+        address: "10.0.0.2",
+        memoryMiB: 8192,
+        dom0MiB: 1024,
+        cpus: 4,
+        hypervisor: "xen-xl",
+        versions,
+      },
     },
     resources: {
       r1: resource("r1", 1, "xen1", "/srv/r1"),

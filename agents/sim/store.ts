@@ -22,7 +22,8 @@ export class WorldStore {
 
   read(): SimWorld {
     const world = JSON.parse(fs.readFileSync(this.file, "utf8")) as SimWorld;
-    if (world.format !== WORLD_FORMAT) throw new Error(`simulated world ${this.file}: unsupported format ${String(world.format)}`);
+    if (world.format !== WORLD_FORMAT)
+      throw new Error(`simulated world ${this.file}: unsupported format ${String(world.format)}`);
     settleWorld(world);
     return world;
   }
@@ -103,7 +104,8 @@ export function hostXenConfigDir(simDir: string, host: string): string {
 
 /** Writes each VM's xl.cfg into its host's config directory, as an administrator would have. */
 function writeHostFiles(simDir: string, world: SimWorld): void {
-  for (const host of Object.keys(world.hosts)) fs.mkdirSync(hostXenConfigDir(simDir, host), { recursive: true });
+  for (const host of Object.keys(world.hosts))
+    fs.mkdirSync(hostXenConfigDir(simDir, host), { recursive: true });
   for (const vm of Object.values(world.vms)) {
     const cfg = [
       `# ${vm.name}: Xen PV guest (simulated farm)`,

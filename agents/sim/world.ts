@@ -5,7 +5,13 @@
  * Time is simulated: `simNow = (realNow - epochRealMs) * speed`. Processes that take time (resync)
  * are stored as a start time and a rate and evaluated lazily, so any reader sees the same state.
  */
-import type { TDrbdConnectionState, TDrbdDiskState, TDrbdReplicationState, TDrbdRole, TVmState } from "../protocol/schemas";
+import type {
+  TDrbdConnectionState,
+  TDrbdDiskState,
+  TDrbdReplicationState,
+  TDrbdRole,
+  TVmState,
+} from "../protocol/schemas";
 
 export const WORLD_FORMAT = 1;
 
@@ -89,7 +95,10 @@ export interface ResyncProgress {
 export function resyncProgress(resource: SimResource, atSimMs: number): ResyncProgress | null {
   const sync = resource.resync;
   if (!sync) return null;
-  const doneKiB = Math.min(sync.totalKiB, (Math.max(0, atSimMs - sync.startedAtSimMs) / 1000) * sync.rateKiBps);
+  const doneKiB = Math.min(
+    sync.totalKiB,
+    (Math.max(0, atSimMs - sync.startedAtSimMs) / 1000) * sync.rateKiBps,
+  );
   const remainingKiB = sync.totalKiB - doneKiB;
   return {
     percent: sync.totalKiB === 0 ? 100 : (doneKiB / sync.totalKiB) * 100,

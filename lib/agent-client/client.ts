@@ -1,7 +1,14 @@
 import { AppError, toAppError } from "../errors";
 import {
-  isNotificationName, METHODS, NOTIFICATIONS, PROTOCOL_VERSION,
-  type MethodName, type NotificationName, type NotificationParams, type ParamsOf, type ResultOf,
+  isNotificationName,
+  METHODS,
+  NOTIFICATIONS,
+  PROTOCOL_VERSION,
+  type MethodName,
+  type NotificationName,
+  type NotificationParams,
+  type ParamsOf,
+  type ResultOf,
 } from "../../agents/protocol/methods";
 import type { THello } from "../../agents/protocol/schemas";
 import { createLineDecoder, encodeMessage, type RpcFailure, type RpcSuccess } from "../../agents/rpc";
@@ -80,17 +87,30 @@ export class AgentClient {
   }
 
   /** Calls one agent method; rejects with an AppError (HOST_UNREACHABLE when the agent is not connected). */
-  call<M extends MethodName>(method: M, params: ParamsOf<M>, options: { timeoutMs?: number } = {}): Promise<ResultOf<M>> {
+  call<M extends MethodName>(
+    method: M,
+    params: ParamsOf<M>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ResultOf<M>> {
     return this.send(method, params, options.timeoutMs, false) as Promise<ResultOf<M>>;
   }
 
-  private send(method: MethodName, params: unknown, timeoutMs: number | undefined, duringHandshake: boolean): Promise<unknown> {
+  private send(
+    method: MethodName,
+    params: unknown,
+    timeoutMs: number | undefined,
+    duringHandshake: boolean,
+  ): Promise<unknown> {
     const stream = this.stream;
     if (!stream || (this.currentState !== "ready" && !duringHandshake)) {
       return Promise.reject(
-        new AppError("HOST_UNREACHABLE", `${this.host}: agent not connected${this.lastError ? ` (${this.lastError.message})` : ""}`, {
-          details: { host: this.host, ...(this.lastError ? { cause: this.lastError.code } : {}) },
-        }),
+        new AppError(
+          "HOST_UNREACHABLE",
+          `${this.host}: agent not connected${this.lastError ? ` (${this.lastError.message})` : ""}`,
+          {
+            details: { host: this.host, ...(this.lastError ? { cause: this.lastError.code } : {}) },
+          },
+        ),
       );
     }
     const id = this.nextId++;
@@ -98,7 +118,11 @@ export class AgentClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new AppError("COMMAND_TIMEOUT", `${this.host}: ${method} got no answer within ${deadline} ms`, { details: { host: this.host } }));
+        reject(
+          new AppError("COMMAND_TIMEOUT", `${this.host}: ${method} got no answer within ${deadline} ms`, {
+            details: { host: this.host },
+          }),
+        );
       }, deadline);
       this.pending.set(id, { method, resolve, reject, timer });
       stream.stdin.write(encodeMessage({ jsonrpc: "2.0", id, method, params }));
@@ -119,7 +143,13 @@ export class AgentClient {
       return;
     }
     this.stream = stream;
-    stream.stdout.on("data", createLineDecoder((line) => this.onLine(line), () => this.dropStream(stream, new AppError("PARSE_ERROR", "agent line too long"))));
+    stream.stdout.on(
+      "data",
+      createLineDecoder(
+        (line) => this.onLine(line),
+        () => this.dropStream(stream, new AppError("PARSE_ERROR", "agent line too long")),
+      ),
+    );
     let stderrTail = "";
     stream.stderr.on("data", (b: Buffer) => {
       const text = b.toString("utf8");
@@ -129,15 +159,27 @@ export class AgentClient {
     stream.onClose((info) => {
       const error =
         info.error ??
-        new AppError("HOST_UNREACHABLE", `${this.host}: agent session ended (${info.exitCode ?? info.signal ?? "closed"})`, {
-          details: { host: this.host, stderr: stderrTail },
-        });
+        new AppError(
+          "HOST_UNREACHABLE",
+          `${this.host}: agent session ended (${info.exitCode ?? info.signal ?? "closed"})`,
+          {
+            details: { host: this.host, stderr: stderrTail },
+          },
+        );
       this.dropStream(stream, error);
     });
     try {
-      const hello = (await this.send("agent.hello", { protocolVersion: PROTOCOL_VERSION }, undefined, true)) as THello;
+      const hello = (await this.send(
+        "agent.hello",
+        { protocolVersion: PROTOCOL_VERSION },
+        undefined,
+        true,
+      )) as THello;
       if (hello.protocolVersion !== PROTOCOL_VERSION) {
-        throw new AppError("AGENT_VERSION_MISMATCH", `${this.host}: agent speaks protocol ${hello.protocolVersion}, panel ${PROTOCOL_VERSION}`);
+        throw new AppError(
+          "AGENT_VERSION_MISMATCH",
+          `${this.host}: agent speaks protocol ${hello.protocolVersion}, panel ${PROTOCOL_VERSION}`,
+        );
       }
       this.hello = hello;
       this.lastError = undefined;
@@ -163,13 +205,21 @@ export class AgentClient {
       clearTimeout(pending.timer);
       if (message.error) {
         pending.reject(
-          message.error.data ? AppError.fromJSON(message.error.data) : new AppError("INTERNAL", `${this.host}: ${message.error.message}`),
+          message.error.data
+            ? AppError.fromJSON(message.error.data)
+            : new AppError("INTERNAL", `${this.host}: ${message.error.message}`),
         );
         return;
       }
       const result = METHODS[pending.method].result.safeParse(message.result);
       if (result.success) pending.resolve(result.data);
-      else pending.reject(new AppError("PARSE_ERROR", `${this.host}: invalid ${pending.method} result: ${result.error.issues[0]?.message ?? ""}`));
+      else
+        pending.reject(
+          new AppError(
+            "PARSE_ERROR",
+            `${this.host}: invalid ${pending.method} result: ${result.error.issues[0]?.message ?? ""}`,
+          ),
+        );
       return;
     }
     if (typeof message.method === "string" && isNotificationName(message.method)) {

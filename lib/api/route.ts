@@ -23,7 +23,8 @@ export function apiRoute<Q extends z.ZodType = z.ZodObject<Record<string, never>
   return async (request) => {
     try {
       const runtime = getRuntime();
-      if (!runtime) throw new AppError("INTERNAL", "the panel runtime is not started (run the app through server.ts)");
+      if (!runtime)
+        throw new AppError("INTERNAL", "the panel runtime is not started (run the app through server.ts)");
       const params = Object.fromEntries(new URL(request.url).searchParams);
       const parsed = (def.query ?? z.object({}).strict()).safeParse(params);
       if (!parsed.success) {
@@ -40,7 +41,10 @@ export function apiRoute<Q extends z.ZodType = z.ZodObject<Record<string, never>
     } catch (err) {
       const error = toAppError(err);
       if (error.code === "INTERNAL") console.error("api:", err);
-      const details = error.code === "VALIDATION_FAILED" ? { field: error.details.field, rule: error.details.rule } : undefined;
+      const details =
+        error.code === "VALIDATION_FAILED"
+          ? { field: error.details.field, rule: error.details.rule }
+          : undefined;
       return Response.json(
         { error: { code: error.code, message: error.userMessage, ...(details ? { details } : {}) } },
         { status: error.httpStatus, headers: { "cache-control": "no-store" } },

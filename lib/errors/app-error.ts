@@ -24,7 +24,11 @@ export class AppError extends Error {
   readonly userMessage: string;
   readonly details: ErrorDetails;
 
-  constructor(code: ErrorCode, message: string, options: { userMessage?: string; details?: ErrorDetails; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { userMessage?: string; details?: ErrorDetails; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AppError";
     this.code = code;
@@ -60,9 +64,13 @@ export interface SerializedAppError {
 /** Thrown by pure parsers when a tool printed something they cannot read. */
 export class ParseError extends AppError {
   constructor(tool: string, message: string, line?: string) {
-    super("PARSE_ERROR", `${tool}: ${message}${line === undefined ? "" : `: ${JSON.stringify(line.slice(0, 300))}`}`, {
-      details: { tool, ...(line === undefined ? {} : { line: line.slice(0, 300) }) },
-    });
+    super(
+      "PARSE_ERROR",
+      `${tool}: ${message}${line === undefined ? "" : `: ${JSON.stringify(line.slice(0, 300))}`}`,
+      {
+        details: { tool, ...(line === undefined ? {} : { line: line.slice(0, 300) }) },
+      },
+    );
     this.name = "ParseError";
   }
 }

@@ -8,13 +8,19 @@ export const ERROR_CODES = {
   /** The host presented a key that is not pinned in Tandem's configuration. */
   HOST_KEY_UNKNOWN: { http: 502, userMessage: "The host's SSH key is not pinned; it was refused." },
   /** The host presented a key different from the pinned one (possible man-in-the-middle). */
-  HOST_KEY_CHANGED: { http: 502, userMessage: "The host's SSH key does not match the pinned key; it was refused." },
+  HOST_KEY_CHANGED: {
+    http: 502,
+    userMessage: "The host's SSH key does not match the pinned key; it was refused.",
+  },
   /** SSH authentication was rejected by the host. */
   AUTH_FAILED: { http: 502, userMessage: "The host rejected Tandem's SSH credentials." },
   /** The agent could not be started on the host (not installed, not executable). */
   AGENT_MISSING: { http: 502, userMessage: "The Tandem agent is not installed on the host." },
   /** The agent speaks a protocol version this panel does not support. */
-  AGENT_VERSION_MISMATCH: { http: 502, userMessage: "The host's agent speaks an incompatible protocol version." },
+  AGENT_VERSION_MISMATCH: {
+    http: 502,
+    userMessage: "The host's agent speaks an incompatible protocol version.",
+  },
   /** A command on the host exited non-zero. */
   COMMAND_FAILED: { http: 502, userMessage: "A command on the host failed." },
   /** A command or agent call did not finish before its deadline. */

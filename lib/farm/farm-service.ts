@@ -49,8 +49,14 @@ export class FarmService {
       spec,
       client: new AgentClient(spec.name, spec.transport, { ...(options.log ? { log: options.log } : {}) }),
       obs: {
-        name: spec.name, reachable: false, lastSeenAt: null, error: null, standbyMiB: spec.standbyMiB ?? 1024,
-        facts: null, drbd: null, vms: null,
+        name: spec.name,
+        reachable: false,
+        lastSeenAt: null,
+        error: null,
+        standbyMiB: spec.standbyMiB ?? 1024,
+        facts: null,
+        drbd: null,
+        vms: null,
       },
     }));
   }
@@ -61,11 +67,21 @@ export class FarmService {
 
   async start(): Promise<void> {
     if (this.options.inventory) {
-      await this.options.inventory.registerFarm(this.options.hosts, this.options.resources, this.options.simulated);
+      await this.options.inventory.registerFarm(
+        this.options.hosts,
+        this.options.resources,
+        this.options.simulated,
+      );
       const last = await this.options.inventory.loadLastObservations();
       for (const h of this.hosts) {
         const saved = last.get(h.spec.name);
-        if (saved) Object.assign(h.obs, { facts: saved.facts, drbd: saved.drbd, vms: saved.vms, lastSeenAt: saved.lastSeenAt });
+        if (saved)
+          Object.assign(h.obs, {
+            facts: saved.facts,
+            drbd: saved.drbd,
+            vms: saved.vms,
+            lastSeenAt: saved.lastSeenAt,
+          });
       }
     }
     for (const h of this.hosts) {
@@ -95,13 +111,20 @@ export class FarmService {
   }
 
   getView(): TFarmView {
-    return buildFarmView({ simulated: this.options.simulated, hosts: this.hosts.map((h) => h.obs), resources: this.options.resources });
+    return buildFarmView({
+      simulated: this.options.simulated,
+      hosts: this.hosts.map((h) => h.obs),
+      resources: this.options.resources,
+    });
   }
 
   /** The agent client of one host (for later services: runbooks, VM actions). */
   client(host: string): AgentClient {
     const h = this.hosts.find((x) => x.spec.name === host);
-    if (!h) throw new AppError("NOT_FOUND", `no host named ${host}`, { details: { field: "host", rule: "must name a configured host" } });
+    if (!h)
+      throw new AppError("NOT_FOUND", `no host named ${host}`, {
+        details: { field: "host", rule: "must name a configured host" },
+      });
     return h.client;
   }
 
@@ -158,5 +181,8 @@ export class FarmService {
 }
 
 function summarize(err: AppError): { code: string; message: string } {
-  return { code: err.code, message: err.userMessage === err.message ? err.message : `${err.userMessage} ${err.message}` };
+  return {
+    code: err.code,
+    message: err.userMessage === err.message ? err.message : `${err.userMessage} ${err.message}`,
+  };
 }

@@ -20,7 +20,11 @@ export class InventoryStore {
 
   constructor(private readonly db: Db) {}
 
-  async registerFarm(hosts: Array<{ name: string; address: string }>, resources: ResourceMeta[], simulated: boolean): Promise<void> {
+  async registerFarm(
+    hosts: Array<{ name: string; address: string }>,
+    resources: ResourceMeta[],
+    simulated: boolean,
+  ): Promise<void> {
     for (const h of hosts) {
       await this.db.host.upsert({
         where: { name: h.name },
@@ -38,7 +42,9 @@ export class InventoryStore {
   }
 
   async loadLastObservations(): Promise<Map<string, SavedObservation>> {
-    const rows = await this.db.host.findMany({ select: { name: true, observationJson: true, lastSeenAt: true } });
+    const rows = await this.db.host.findMany({
+      select: { name: true, observationJson: true, lastSeenAt: true },
+    });
     const result = new Map<string, SavedObservation>();
     for (const row of rows) {
       if (!row.observationJson) continue;
@@ -57,12 +63,17 @@ export class InventoryStore {
       this.latest.delete(obs.name);
       if (next) await this.write(next.obs, next.view);
     });
-    this.chains.set(obs.name, chain.catch(() => undefined));
+    this.chains.set(
+      obs.name,
+      chain.catch(() => undefined),
+    );
     return chain;
   }
 
   async recordEvent(kind: string, subject: string, data: unknown): Promise<void> {
-    await this.db.event.create({ data: { kind, subject, dataJson: data === null ? null : JSON.stringify(data) } });
+    await this.db.event.create({
+      data: { kind, subject, dataJson: data === null ? null : JSON.stringify(data) },
+    });
   }
 
   /** Resolves when every pending write is done (tests, shutdown). */
@@ -78,7 +89,8 @@ export class InventoryStore {
         cpus: obs.facts?.cpus ?? null,
         memoryTotalMiB: obs.facts ? Math.round(obs.facts.memory.totalKiB / 1024) : null,
         memoryFreeMiB: obs.facts ? Math.round(obs.facts.memory.freeKiB / 1024) : null,
-        dom0MemoryMiB: obs.facts?.memory.dom0KiB === undefined ? null : Math.round(obs.facts.memory.dom0KiB / 1024),
+        dom0MemoryMiB:
+          obs.facts?.memory.dom0KiB === undefined ? null : Math.round(obs.facts.memory.dom0KiB / 1024),
         versionsJson: obs.facts ? JSON.stringify(obs.facts.versions) : null,
         observationJson: JSON.stringify({ facts: obs.facts, drbd: obs.drbd, vms: obs.vms }),
         lastSeenAt: obs.lastSeenAt,
@@ -87,15 +99,20 @@ export class InventoryStore {
     const now = new Date();
     for (const r of view.resources) {
       const side = r.sides.find((s) => s.host === obs.name);
-      if (!side || side.role === "Unknown" && side.disk === "DUnknown") continue;
+      if (!side || (side.role === "Unknown" && side.disk === "DUnknown")) continue;
       const resource = await this.db.drbdResource.upsert({
         where: { name: r.name },
         create: { name: r.name, minor: r.minor ?? -1 },
         update: { minor: r.minor ?? -1 },
       });
       const data = {
-        role: side.role, disk: side.disk, connection: side.connection, replication: side.replication,
-        syncPercent: side.syncPercent, etaSeconds: side.etaSeconds, observedAt: now,
+        role: side.role,
+        disk: side.disk,
+        connection: side.connection,
+        replication: side.replication,
+        syncPercent: side.syncPercent,
+        etaSeconds: side.etaSeconds,
+        observedAt: now,
       };
       await this.db.drbdSide.upsert({
         where: { resourceId_hostId: { resourceId: resource.id, hostId: host.id } },
@@ -104,11 +121,19 @@ export class InventoryStore {
       });
     }
     for (const vm of view.vms.filter((v) => v.host === obs.name)) {
-      const resource = vm.resource ? await this.db.drbdResource.findUnique({ where: { name: vm.resource } }) : null;
+      const resource = vm.resource
+        ? await this.db.drbdResource.findUnique({ where: { name: vm.resource } })
+        : null;
       const info = obs.vms?.find((v) => v.name === vm.name);
       const data = {
-        hostId: host.id, resourceId: resource?.id ?? null, state: vm.state, domId: info?.domId ?? null,
-        memoryMiB: vm.memoryMiB, maxMemoryMiB: vm.maxMemoryMiB, vcpus: info?.vcpus ?? null, observedAt: now,
+        hostId: host.id,
+        resourceId: resource?.id ?? null,
+        state: vm.state,
+        domId: info?.domId ?? null,
+        memoryMiB: vm.memoryMiB,
+        maxMemoryMiB: vm.maxMemoryMiB,
+        vcpus: info?.vcpus ?? null,
+        observedAt: now,
       };
       await this.db.vm.upsert({ where: { name: vm.name }, create: { name: vm.name, ...data }, update: data });
     }

@@ -16,7 +16,9 @@ export const ZFarmView = z.object({
       lastSeenAt: z.string().nullable(),
       error: z.object({ code: z.string(), message: z.string() }).nullable(),
       hypervisor: z.string().nullable(),
-      memory: z.object({ totalMiB: z.number(), usedMiB: z.number(), freeMiB: z.number(), standbyMiB: z.number() }).nullable(),
+      memory: z
+        .object({ totalMiB: z.number(), usedMiB: z.number(), freeMiB: z.number(), standbyMiB: z.number() })
+        .nullable(),
     }),
   ),
   resources: z.array(
@@ -71,7 +73,12 @@ export interface ResourceMeta {
 
 const KiB_PER_MiB = 1024;
 
-export function buildFarmView(input: { simulated: boolean; hosts: HostObservation[]; resources: ResourceMeta[]; now?: Date }): TFarmView {
+export function buildFarmView(input: {
+  simulated: boolean;
+  hosts: HostObservation[];
+  resources: ResourceMeta[];
+  now?: Date;
+}): TFarmView {
   const { hosts } = input;
   const hostViews = hosts.map((h) => {
     const m = h.facts?.memory;
@@ -84,7 +91,9 @@ export function buildFarmView(input: { simulated: boolean; hosts: HostObservatio
       lastSeenAt: h.lastSeenAt?.toISOString() ?? null,
       error: h.error,
       hypervisor: h.facts?.hypervisor ?? null,
-      memory: m ? { totalMiB, usedMiB: totalMiB - freeMiB, freeMiB, standbyMiB: Math.min(h.standbyMiB, freeMiB) } : null,
+      memory: m
+        ? { totalMiB, usedMiB: totalMiB - freeMiB, freeMiB, standbyMiB: Math.min(h.standbyMiB, freeMiB) }
+        : null,
     };
   });
 
@@ -144,7 +153,11 @@ export function buildFarmView(input: { simulated: boolean; hosts: HostObservatio
  * Which DRBD resource holds a VM's disks: `drbd:<res>` (Xen's block-drbd script), `/dev/drbd<minor>`,
  * `/dev/drbd/by-res/<res>[/<vol>]`, or a file under the resource's mount point.
  */
-export function resourceForDisks(disks: string[], resources: ResourceMeta[], minorToName: Map<number, string>): string | null {
+export function resourceForDisks(
+  disks: string[],
+  resources: ResourceMeta[],
+  minorToName: Map<number, string>,
+): string | null {
   for (const disk of disks) {
     const drbdScript = /^drbd:([\w.-]+)$/.exec(disk);
     if (drbdScript) return drbdScript[1]!;
@@ -152,7 +165,9 @@ export function resourceForDisks(disks: string[], resources: ResourceMeta[], min
     if (byRes) return byRes[1]!;
     const minor = /^\/dev\/drbd(\d+)$/.exec(disk);
     if (minor) return minorToName.get(Number(minor[1])) ?? null;
-    const mounted = resources.find((r) => r.mountPoint && disk.startsWith(`${r.mountPoint.replace(/\/$/, "")}/`));
+    const mounted = resources.find(
+      (r) => r.mountPoint && disk.startsWith(`${r.mountPoint.replace(/\/$/, "")}/`),
+    );
     if (mounted) return mounted.name;
   }
   return null;

@@ -20,7 +20,11 @@ export interface SimFarmOptions {
  * The simulated farm: creates the world on first use (it persists in the data dir), installs the
  * stand-in tools, and describes one local agent process per simulated host, running the real agent.
  */
-export function setupSimFarm(options: SimFarmOptions): { hosts: FarmHostSpec[]; resources: ResourceMeta[]; store: WorldStore } {
+export function setupSimFarm(options: SimFarmOptions): {
+  hosts: FarmHostSpec[];
+  resources: ResourceMeta[];
+  store: WorldStore;
+} {
   const store = new WorldStore(options.simDir);
   store.init(() => createMozillaGumiWorld(options.speed === undefined ? {} : { speed: options.speed }));
   if (options.speed !== undefined && store.read().speed !== options.speed) store.setSpeed(options.speed);
@@ -32,9 +36,16 @@ export function setupSimFarm(options: SimFarmOptions): { hosts: FarmHostSpec[]; 
     transport: createLocalTransport({
       description: `simulated host ${host.name}`,
       argv: [
-        process.execPath, path.join(options.distDir, "agent.mjs"), "serve", "--simulated",
-        "--hypervisor", host.hypervisor, "--xen-config-dir", hostXenConfigDir(options.simDir, host.name),
-        "--poll-ms", String(options.pollMs),
+        process.execPath,
+        path.join(options.distDir, "agent.mjs"),
+        "serve",
+        "--simulated",
+        "--hypervisor",
+        host.hypervisor,
+        "--xen-config-dir",
+        hostXenConfigDir(options.simDir, host.name),
+        "--poll-ms",
+        String(options.pollMs),
       ],
       env: childEnv({
         PATH: `${bin}${path.delimiter}${childEnv({}).PATH ?? ""}`,

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { childEnv } from "../env";
 import { AppError } from "../errors";
 import type { AgentStream, Transport } from "./types";
 
@@ -18,7 +19,11 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
     description: options.description ?? `local ${cmd}`,
     open(): Promise<AgentStream> {
       return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, { shell: false, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(cmd, args, {
+          shell: false,
+          env: options.env ?? childEnv({}),
+          stdio: ["pipe", "pipe", "pipe"],
+        });
         let settled = false;
         const listeners: Array<Parameters<AgentStream["onClose"]>[0]> = [];
         let closedInfo: Parameters<Parameters<AgentStream["onClose"]>[0]>[0] | undefined;
@@ -28,7 +33,9 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
           for (const l of listeners) l(info);
         };
         child.on("error", (err: NodeJS.ErrnoException) => {
-          const error = new AppError("AGENT_MISSING", `cannot start agent ${cmd}: ${err.message}`, { details: { argv: options.argv } });
+          const error = new AppError("AGENT_MISSING", `cannot start agent ${cmd}: ${err.message}`, {
+            details: { argv: options.argv },
+          });
           if (!settled) {
             settled = true;
             reject(error);
@@ -56,9 +63,13 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
           const error =
             code === 0 || signal === "SIGTERM"
               ? undefined
-              : new AppError(code === 126 || code === 127 ? "AGENT_MISSING" : "HOST_UNREACHABLE", `agent exited (${code ?? signal})`, {
-                  details: { argv: options.argv, exitCode: code, signal },
-                });
+              : new AppError(
+                  code === 126 || code === 127 ? "AGENT_MISSING" : "HOST_UNREACHABLE",
+                  `agent exited (${code ?? signal})`,
+                  {
+                    details: { argv: options.argv, exitCode: code, signal },
+                  },
+                );
           finish({ exitCode: code, signal, ...(error ? { error } : {}) });
         });
       });

@@ -9,7 +9,9 @@ export interface AgentStream {
   /** Ends the agent session (closes the channel or kills the child). Idempotent. */
   close(): void;
   /** Called once when the stream ends for any reason; `error` is set when it ended abnormally. */
-  onClose(listener: (info: { exitCode: number | null; signal: string | null; error?: AppError }) => void): void;
+  onClose(
+    listener: (info: { exitCode: number | null; signal: string | null; error?: AppError }) => void,
+  ): void;
 }
 
 /**

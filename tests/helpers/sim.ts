@@ -27,7 +27,8 @@ export interface TempSimFarm {
 }
 
 export function createTempSimFarm(): TempSimFarm {
-  if (!fs.existsSync(path.join(DIST, "agent.mjs"))) throw new Error("dist/agent.mjs missing: run `npm run build:agent` first");
+  if (!fs.existsSync(path.join(DIST, "agent.mjs")))
+    throw new Error("dist/agent.mjs missing: run `npm run build:agent` first");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-sim-"));
   const simDir = path.join(dir, "sim");
   const store = new WorldStore(simDir);
@@ -46,8 +47,16 @@ export function createTempSimFarm(): TempSimFarm {
     bin,
     agentEnv,
     agentArgv: (host, pollMs = 200) => [
-      process.execPath, path.join(DIST, "agent.mjs"), "serve", "--simulated", "--hypervisor", "xen-xl",
-      "--xen-config-dir", hostXenConfigDir(simDir, host), "--poll-ms", String(pollMs),
+      process.execPath,
+      path.join(DIST, "agent.mjs"),
+      "serve",
+      "--simulated",
+      "--hypervisor",
+      "xen-xl",
+      "--xen-config-dir",
+      hostXenConfigDir(simDir, host),
+      "--poll-ms",
+      String(pollMs),
     ],
     onHost(host, ...argv) {
       const r = spawnSync(path.join(bin, argv[0]!), argv.slice(1), { env: agentEnv(host), encoding: "utf8" });
@@ -59,7 +68,11 @@ export function createTempSimFarm(): TempSimFarm {
 }
 
 /** Resolves when `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5_000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | false,
+  timeoutMs = 5_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();

@@ -9,9 +9,13 @@ let farm: TempSimFarm;
 const clients: AgentClient[] = [];
 
 function connect(host: string, argv?: string[]): AgentClient {
-  const client = new AgentClient(host, createLocalTransport({ argv: argv ?? farm.agentArgv(host), env: farm.agentEnv(host) }), {
-    initialBackoffMs: 50,
-  });
+  const client = new AgentClient(
+    host,
+    createLocalTransport({ argv: argv ?? farm.agentArgv(host), env: farm.agentEnv(host) }),
+    {
+      initialBackoffMs: 50,
+    },
+  );
   clients.push(client);
   client.start();
   return client;
@@ -33,21 +37,33 @@ describe("the agent over the local transport, on the simulated farm", () => {
 
     const facts = await client.call("host.facts", {});
     expect(facts).toMatchObject({
-      hostname: "xen1", hypervisor: "xen-xl", cpus: 4,
+      hostname: "xen1",
+      hypervisor: "xen-xl",
+      cpus: 4,
       memory: { totalKiB: 8192 * 1024, freeKiB: 1024 * 1024, dom0KiB: 1024 * 1024 },
       versions: { xen: "4.17.3", drbdUtils: "9.22.0", drbd: "9.2.8" },
     });
 
     const drbd = await client.call("drbd.status", {});
-    expect(drbd.resources.map((r) => `${r.name}:${r.role}:${r.devices[0]?.minor}:${r.connections[0]?.peerRole}`)).toEqual([
-      "r1:Primary:1:Secondary", "r2:Secondary:2:Primary", "r3:Primary:3:Secondary", "r4:Secondary:4:Secondary",
+    expect(
+      drbd.resources.map((r) => `${r.name}:${r.role}:${r.devices[0]?.minor}:${r.connections[0]?.peerRole}`),
+    ).toEqual([
+      "r1:Primary:1:Secondary",
+      "r2:Secondary:2:Primary",
+      "r3:Primary:3:Secondary",
+      "r4:Secondary:4:Secondary",
     ]);
     expect(drbd.resources[0]?.connections[0]).toMatchObject({ peerName: "xen2", connection: "Connected" });
 
     const { vms } = await client.call("vm.list", {});
     expect(vms.map((v) => `${v.name}:${v.state}:${v.memoryMiB}/${v.maxMemoryMiB}`)).toEqual([
-      "admin1:running:1024/1024", "cron1:running:1024/1024", "db1:running:1024/1024", "irc1:running:512/512",
-      "lvs1:running:512/512", "mail1:running:1024/1024", "web-ssl1:running:1024/1024",
+      "admin1:running:1024/1024",
+      "cron1:running:1024/1024",
+      "db1:running:1024/1024",
+      "irc1:running:512/512",
+      "lvs1:running:512/512",
+      "mail1:running:1024/1024",
+      "web-ssl1:running:1024/1024",
     ]);
     expect(vms.find((v) => v.name === "db1")?.disks).toEqual(["/srv/r1/images/db1.img"]);
   });
@@ -61,7 +77,11 @@ describe("the agent over the local transport, on the simulated farm", () => {
 
     farm.onHost("xen2", "xl", "destroy", "ftp1");
     const vmChange = await waitFor(
-      () => seen.find(([n, p]) => n === "vm.changed" && JSON.stringify(p).includes('"name":"ftp1","domId":null,"state":"shutoff"')),
+      () =>
+        seen.find(
+          ([n, p]) =>
+            n === "vm.changed" && JSON.stringify(p).includes('"name":"ftp1","domId":null,"state":"shutoff"'),
+        ),
       5_000,
       "vm.changed with ftp1 shut off",
     );
@@ -69,7 +89,10 @@ describe("the agent over the local transport, on the simulated farm", () => {
 
     farm.onHost("xen1", "drbdadm", "disconnect", "r1");
     await waitFor(
-      () => seen.find(([n, p]) => n === "drbd.changed" && JSON.stringify(p).includes('"connection":"Connecting"')),
+      () =>
+        seen.find(
+          ([n, p]) => n === "drbd.changed" && JSON.stringify(p).includes('"connection":"Connecting"'),
+        ),
       5_000,
       "xen2 sees r1 Connecting after xen1 disconnected",
     );
@@ -103,7 +126,9 @@ describe("the agent over the local transport, on the simulated farm", () => {
     client.onState((s) => states.push(s));
     // Kill the agent process the transport started (its pid is not exposed: find it by its argv).
     const { execFileSync } = await import("node:child_process");
-    const pids = execFileSync("pgrep", ["-f", `${farm.simDir}/hosts/xen1/etc/xen`], { encoding: "utf8" }).trim().split("\n");
+    const pids = execFileSync("pgrep", ["-f", `${farm.simDir}/hosts/xen1/etc/xen`], { encoding: "utf8" })
+      .trim()
+      .split("\n");
     const pending = client.call("vm.list", {}, { timeoutMs: 10_000 }).catch((e: unknown) => e as AppError);
     for (const pid of pids) process.kill(Number(pid), "SIGKILL");
     const err = await pending;

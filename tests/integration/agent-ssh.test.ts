@@ -19,7 +19,13 @@ afterAll(async () => {
 /** The agent command as an administrator would install it, run by sshd's login shell on the "host". */
 function agentArgv(host: string): string[] {
   const env = farm.agentEnv(host);
-  return ["env", `PATH=${env.PATH}`, `TANDEM_SIM_WORLD=${farm.simDir}`, `TANDEM_SIM_HOST=${host}`, ...farm.agentArgv(host)];
+  return [
+    "env",
+    `PATH=${env.PATH}`,
+    `TANDEM_SIM_WORLD=${farm.simDir}`,
+    `TANDEM_SIM_HOST=${host}`,
+    ...farm.agentArgv(host),
+  ];
 }
 
 function client(hostKeySha256: string | null): AgentClient {
@@ -52,7 +58,8 @@ describe("the agent over real SSH (OpenSSH sshd on 127.0.0.1)", () => {
       expect(vms).toHaveLength(7);
       const notified = new Promise<string>((resolve) =>
         c.onNotification((name, params) => {
-          if (name === "vm.changed" && JSON.stringify(params).includes('"name":"irc1","domId":null')) resolve(name);
+          if (name === "vm.changed" && JSON.stringify(params).includes('"name":"irc1","domId":null'))
+            resolve(name);
         }),
       );
       farm.onHost("xen1", "xl", "shutdown", "irc1");

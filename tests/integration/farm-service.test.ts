@@ -30,8 +30,10 @@ afterAll(async () => {
 });
 
 const resources = [
-  { name: "r1", mountPoint: "/srv/r1" }, { name: "r2", mountPoint: "/srv/r2" },
-  { name: "r3", mountPoint: "/srv/r3" }, { name: "r4", mountPoint: null },
+  { name: "r1", mountPoint: "/srv/r1" },
+  { name: "r2", mountPoint: "/srv/r2" },
+  { name: "r3", mountPoint: "/srv/r3" },
+  { name: "r4", mountPoint: null },
 ];
 
 function throwawayKey(): string {
@@ -39,34 +41,65 @@ function throwawayKey(): string {
 }
 
 function simHost(name: string) {
-  return { name, address: "simulated", transport: createLocalTransport({ argv: farm.agentArgv(name), env: farm.agentEnv(name) }) };
+  return {
+    name,
+    address: "simulated",
+    transport: createLocalTransport({ argv: farm.agentArgv(name), env: farm.agentEnv(name) }),
+  };
 }
 
 describe("FarmService on the simulated farm, with the inventory in a real SQLite database", () => {
   it("builds the farm view, keeps the inventory, and follows changes", async () => {
     const inventory = new InventoryStore(db);
-    const service = new FarmService({ simulated: true, hosts: [simHost("xen1"), simHost("xen2")], resources, inventory });
+    const service = new FarmService({
+      simulated: true,
+      hosts: [simHost("xen1"), simHost("xen2")],
+      resources,
+      inventory,
+    });
     const changes: FarmChange[] = [];
     service.onChange((c) => changes.push(c));
     await service.start();
     try {
-      const view = await waitFor(() => {
-        const v = service.getView();
-        return v.hosts.every((h) => h.reachable && h.memory) && v.vms.length === 13 ? v : undefined;
-      }, 15_000, "both hosts reported");
+      const view = await waitFor(
+        () => {
+          const v = service.getView();
+          return v.hosts.every((h) => h.reachable && h.memory) && v.vms.length === 13 ? v : undefined;
+        },
+        15_000,
+        "both hosts reported",
+      );
       expect(view.resources).toHaveLength(4);
-      expect(view.vms.find((v) => v.name === "web1")).toMatchObject({ host: "xen2", resource: "r2", memoryMiB: 2048 });
+      expect(view.vms.find((v) => v.name === "web1")).toMatchObject({
+        host: "xen2",
+        resource: "r2",
+        memoryMiB: 2048,
+      });
       expect(view.vms.find((v) => v.name === "cron1")).toMatchObject({ host: "xen1", resource: "r1" });
 
       farm.onHost("xen1", "drbdadm", "disconnect", "r3");
-      await waitFor(() => service.getView().resources.find((r) => r.name === "r3")?.sides.every((s) => s.connection !== "Connected"), 5_000, "r3 down");
+      await waitFor(
+        () =>
+          service
+            .getView()
+            .resources.find((r) => r.name === "r3")
+            ?.sides.every((s) => s.connection !== "Connected"),
+        5_000,
+        "r3 down",
+      );
       expect(changes.some((c) => c.type === "drbd")).toBe(true);
       await inventory.flush();
       const rows = await db.vm.findMany({ include: { resource: true, host: true } });
       expect(rows).toHaveLength(13);
-      expect(rows.find((r) => r.name === "web1")).toMatchObject({ memoryMiB: 2048, host: { name: "xen2" }, resource: { name: "r2" } });
+      expect(rows.find((r) => r.name === "web1")).toMatchObject({
+        memoryMiB: 2048,
+        host: { name: "xen2" },
+        resource: { name: "r2" },
+      });
       const sides = await db.drbdSide.findMany({ include: { resource: true, host: true } });
-      expect(sides.find((s) => s.resource.name === "r3" && s.host.name === "xen1")?.connection).toBe("StandAlone");
+      expect(sides.find((s) => s.resource.name === "r3" && s.host.name === "xen1")?.connection).toBe(
+        "StandAlone",
+      );
       const reachEvents = await db.event.findMany({ where: { kind: "host.reachable" } });
       expect(reachEvents.map((e) => e.subject).sort()).toEqual(["xen1", "xen2"]);
     } finally {
@@ -80,17 +113,30 @@ describe("FarmService on the simulated farm, with the inventory in a real SQLite
       name: "xen2",
       address: "127.0.0.1",
       transport: createSshTransport({
-        host: "127.0.0.1", port: closedPort, username: "root", privateKey: throwawayKey(),
-        hostKeySha256: "SHA256:" + Buffer.alloc(32, 1).toString("base64").replace(/=+$/, ""), agentArgv: ["tandem-agent", "serve"],
+        host: "127.0.0.1",
+        port: closedPort,
+        username: "root",
+        privateKey: throwawayKey(),
+        hostKeySha256: "SHA256:" + Buffer.alloc(32, 1).toString("base64").replace(/=+$/, ""),
+        agentArgv: ["tandem-agent", "serve"],
       }),
     };
-    const service = new FarmService({ simulated: true, hosts: [simHost("xen1"), unreachable], resources, inventory: new InventoryStore(db) });
+    const service = new FarmService({
+      simulated: true,
+      hosts: [simHost("xen1"), unreachable],
+      resources,
+      inventory: new InventoryStore(db),
+    });
     await service.start();
     try {
-      const view = await waitFor(() => {
-        const v = service.getView();
-        return v.hosts[0]?.reachable && v.hosts[1]?.error ? v : undefined;
-      }, 15_000, "xen1 reachable and xen2 refused");
+      const view = await waitFor(
+        () => {
+          const v = service.getView();
+          return v.hosts[0]?.reachable && v.hosts[1]?.error ? v : undefined;
+        },
+        15_000,
+        "xen1 reachable and xen2 refused",
+      );
       const xen2 = view.hosts[1]!;
       expect(xen2).toMatchObject({ name: "xen2", reachable: false, stale: true });
       expect(xen2.error?.code).toBe("HOST_UNREACHABLE");

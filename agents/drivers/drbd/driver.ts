@@ -4,7 +4,13 @@ import { runChecked } from "../../exec";
 import { createLineDecoder } from "../../rpc";
 import { drbdadmVersionArgv, drbdEvents2NowArgv, drbdEvents2StreamArgv } from "./commands";
 import { parseDrbdadmVersion } from "./parse-drbdadm-version";
-import { applyEvents2Record, createEvents2State, events2StateToStatus, parseEvents2Line, parseEvents2Now } from "./parse-events2";
+import {
+  applyEvents2Record,
+  createEvents2State,
+  events2StateToStatus,
+  parseEvents2Line,
+  parseEvents2Now,
+} from "./parse-events2";
 
 export async function readDrbdStatus(): Promise<TDrbdStatus> {
   return parseEvents2Now(await runChecked(drbdEvents2NowArgv()));
@@ -60,7 +66,8 @@ export function watchDrbd(
             flush();
             return;
           }
-          if (applyEvents2Record(state, record) && initialDone && !timer) timer = setTimeout(flush, options.debounceMs ?? 20);
+          if (applyEvents2Record(state, record) && initialDone && !timer)
+            timer = setTimeout(flush, options.debounceMs ?? 20);
         } catch (err) {
           onError(err instanceof Error ? err.message : String(err));
         }

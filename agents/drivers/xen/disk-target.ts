@@ -9,7 +9,9 @@
 export function diskTarget(spec: string): string | null {
   const parts = spec.split(",").map((p) => p.trim());
   const keyed = parts.find((p) => p.startsWith("target="));
-  const raw = keyed ? keyed.slice("target=".length) : parts.find((p) => p.includes("/") || p.startsWith("drbd:"));
+  const raw = keyed
+    ? keyed.slice("target=".length)
+    : parts.find((p) => p.includes("/") || p.startsWith("drbd:"));
   if (!raw) return null;
   if (raw.startsWith("drbd:")) return raw;
   // Old-style prefixes: "phy:", "file:", "tap:aio:", "tap2:tapdisk:aio:", "script=…".

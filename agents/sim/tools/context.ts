@@ -10,7 +10,10 @@ export interface ToolContext {
 
 /** Thrown by a stand-in tool to exit with the real tool's exit code and message. */
 export class ToolExit extends Error {
-  constructor(readonly exitCode: number, readonly stderr: string) {
+  constructor(
+    readonly exitCode: number,
+    readonly stderr: string,
+  ) {
     super(stderr);
   }
 }

@@ -17,7 +17,12 @@ export interface Events2Object {
  * in drbdsetup's order (resource, connection, device, peer-device), e.g.
  * `resource name:r1 role:Primary suspended:no write-ordering:flush`.
  */
-export function events2Objects(world: SimWorld, host: string, statistics: boolean, only?: string): Events2Object[] {
+export function events2Objects(
+  world: SimWorld,
+  host: string,
+  statistics: boolean,
+  only?: string,
+): Events2Object[] {
   const objects: Events2Object[] = [];
   const now = simNowMs(world);
   for (const resource of Object.values(world.resources).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -61,7 +66,8 @@ export function events2Objects(world: SimWorld, host: string, statistics: boolea
       if (progress) attrs += ` done:${progress.percent.toFixed(2)}`;
       if (statistics) {
         attrs += ` received:0 sent:0 out-of-sync:${Math.round(progress?.remainingKiB ?? 0)} pending:0 unacked:0`;
-        if (progress) attrs += ` dbdt1:${((resource.resync?.rateKiBps ?? 0) / 1024).toFixed(2)} eta:${progress.etaSeconds}`;
+        if (progress)
+          attrs += ` dbdt1:${((resource.resync?.rateKiBps ?? 0) / 1024).toFixed(2)} eta:${progress.etaSeconds}`;
       }
       objects.push({ key: `peer-device ${resource.name} ${peer} 0`, object: "peer-device", attrs });
     }
@@ -89,8 +95,18 @@ export function statusJson(world: SimWorld, host: string, only?: string): string
         "write-ordering": "flush",
         devices: [
           {
-            volume: 0, minor: resource.minor, "disk-state": side.disk, client: false, quorum: true,
-            size: resource.sizeKiB, read: 0, written: 0, "al-writes": 0, "bm-writes": 0, "upper-pending": 0, "lower-pending": 0,
+            volume: 0,
+            minor: resource.minor,
+            "disk-state": side.disk,
+            client: false,
+            quorum: true,
+            size: resource.sizeKiB,
+            read: 0,
+            written: 0,
+            "al-writes": 0,
+            "bm-writes": 0,
+            "upper-pending": 0,
+            "lower-pending": 0,
           },
         ],
         connections:
@@ -112,9 +128,11 @@ export function statusJson(world: SimWorld, host: string, only?: string): string
                       "peer-disk-state": connected && peerSide ? peerSide.disk : "DUnknown",
                       "peer-client": false,
                       "resync-suspended": "no",
-                      received: 0, sent: 0,
+                      received: 0,
+                      sent: 0,
                       "out-of-sync": Math.round(progress?.remainingKiB ?? 0),
-                      pending: 0, unacked: 0,
+                      pending: 0,
+                      unacked: 0,
                       "has-sync-details": progress !== null,
                       "has-online-verify-details": false,
                       "percent-in-sync": Number((progress?.percent ?? 100).toFixed(2)),

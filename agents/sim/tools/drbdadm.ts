@@ -55,12 +55,24 @@ export async function drbdadm(args: string[], ctx: ToolContext): Promise<number>
         const { resource, side } = resourceOnHost(world, name, ctx.host);
         const peer = peerOf(resource, ctx.host);
         const peerSide = peer === undefined ? undefined : resource.sides[peer];
-        if (peer === undefined || !peerSide || side.connection !== "Connected" || peerSide.disk !== "UpToDate") {
-          throw new ToolExit(11, `${resource.minor}: State change failed: (-15) Need a connection to start verify or resync\n`);
+        if (
+          peer === undefined ||
+          !peerSide ||
+          side.connection !== "Connected" ||
+          peerSide.disk !== "UpToDate"
+        ) {
+          throw new ToolExit(
+            11,
+            `${resource.minor}: State change failed: (-15) Need a connection to start verify or resync\n`,
+          );
         }
         side.disk = "Inconsistent";
         resource.resync = {
-          source: peer, target: ctx.host, totalKiB: resource.sizeKiB, startedAtSimMs: simNowMs(world), rateKiBps: DEFAULT_RESYNC_KIBPS,
+          source: peer,
+          target: ctx.host,
+          totalKiB: resource.sizeKiB,
+          startedAtSimMs: simNowMs(world),
+          rateKiBps: DEFAULT_RESYNC_KIBPS,
         };
       });
       return 0;
@@ -72,7 +84,8 @@ export async function drbdadm(args: string[], ctx: ToolContext): Promise<number>
 function resourceOnHost(world: SimWorld, name: string | undefined, host: string) {
   const resource: SimResource | undefined = name === undefined ? undefined : world.resources[name];
   const side = resource?.sides[host];
-  if (!resource || !side) throw new ToolExit(10, `'${name ?? ""}' not defined in your config (for this host).\n`);
+  if (!resource || !side)
+    throw new ToolExit(10, `'${name ?? ""}' not defined in your config (for this host).\n`);
   return { resource, side };
 }
 

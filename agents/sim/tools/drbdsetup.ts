@@ -11,9 +11,14 @@ export async function drbdsetup(args: string[], ctx: ToolContext): Promise<numbe
   const target = rest.find((a) => !a.startsWith("--"));
   switch (command) {
     case "events2":
-      return events2(ctx, { now: flags.has("--now"), statistics: flags.has("--statistics"), ...(target ? { target } : {}) });
+      return events2(ctx, {
+        now: flags.has("--now"),
+        statistics: flags.has("--statistics"),
+        ...(target ? { target } : {}),
+      });
     case "status":
-      if (!flags.has("--json")) throw new ToolExit(20, "tandem simulator: only `drbdsetup status --json` is simulated\n");
+      if (!flags.has("--json"))
+        throw new ToolExit(20, "tandem simulator: only `drbdsetup status --json` is simulated\n");
       ctx.out(statusJson(ctx.store.read(), ctx.host, target));
       return 0;
     default:
@@ -21,8 +26,12 @@ export async function drbdsetup(args: string[], ctx: ToolContext): Promise<numbe
   }
 }
 
-async function events2(ctx: ToolContext, opts: { now: boolean; statistics: boolean; target?: string }): Promise<number> {
-  const snapshot = () => new Map(events2Objects(ctx.store.read(), ctx.host, opts.statistics, opts.target).map((o) => [o.key, o]));
+async function events2(
+  ctx: ToolContext,
+  opts: { now: boolean; statistics: boolean; target?: string },
+): Promise<number> {
+  const snapshot = () =>
+    new Map(events2Objects(ctx.store.read(), ctx.host, opts.statistics, opts.target).map((o) => [o.key, o]));
   let last = snapshot();
   ctx.out([...last.values()].map((o) => `exists ${o.object} ${o.attrs}\n`).join("") + "exists -\n");
   if (opts.now) return 0;
@@ -49,7 +58,11 @@ async function events2(ctx: ToolContext, opts: { now: boolean; statistics: boole
       else if (prev.attrs !== obj.attrs) text += `change ${obj.object} ${obj.attrs}\n`;
     }
     for (const [key, obj] of [...last].reverse()) {
-      if (!next.has(key)) text += `destroy ${obj.object} ${obj.attrs.split(" ").slice(0, obj.object === "resource" ? 1 : 3).join(" ")}\n`;
+      if (!next.has(key))
+        text += `destroy ${obj.object} ${obj.attrs
+          .split(" ")
+          .slice(0, obj.object === "resource" ? 1 : 3)
+          .join(" ")}\n`;
     }
     last = next;
     if (text) ctx.out(text);

@@ -8,7 +8,11 @@ import { drbdadm } from "./drbdadm";
 import { drbdsetup } from "./drbdsetup";
 import { xl } from "./xl";
 
-const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number>> = { drbdsetup, drbdadm, xl };
+const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number>> = {
+  drbdsetup,
+  drbdadm,
+  xl,
+};
 
 async function main(): Promise<number> {
   const [tool, ...args] = process.argv.slice(2);
@@ -16,7 +20,9 @@ async function main(): Promise<number> {
   const worldDir = process.env.TANDEM_SIM_WORLD;
   const host = process.env.TANDEM_SIM_HOST;
   if (!run || !worldDir || !host) {
-    process.stderr.write("tandem simulator: usage: sim-tools <drbdsetup|drbdadm|xl> ... (with TANDEM_SIM_WORLD and TANDEM_SIM_HOST set)\n");
+    process.stderr.write(
+      "tandem simulator: usage: sim-tools <drbdsetup|drbdadm|xl> ... (with TANDEM_SIM_WORLD and TANDEM_SIM_HOST set)\n",
+    );
     return 2;
   }
   process.stdout.on("error", () => process.exit(0)); // reader went away (EPIPE), as a real tool would die
@@ -42,7 +48,9 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`tandem simulator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `tandem simulator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 70;
   },
 );

@@ -2,7 +2,12 @@ import { freeMemoryMiB, simNowMs, type SimVm, type SimWorld } from "../world";
 import { ToolExit, type ToolContext } from "./context";
 
 const FLAGS: Record<string, string> = {
-  running: "r-----", blocked: "-b----", paused: "--p---", shutdown: "---s--", crashed: "----c-", dying: "-----d",
+  running: "r-----",
+  blocked: "-b----",
+  paused: "--p---",
+  shutdown: "---s--",
+  crashed: "----c-",
+  dying: "-----d",
 };
 
 /** Stand-in for Xen's `xl`: `list`, `list -l`, `info`, `destroy <dom>`, `shutdown <dom>`. */
@@ -13,7 +18,11 @@ export async function xl(args: string[], ctx: ToolContext): Promise<number> {
   if (!host) throw new ToolExit(1, `xl: simulated host ${ctx.host} is not in the world\n`);
   switch (command) {
     case "list":
-      ctx.out(rest.includes("-l") || rest.includes("--long") ? listLong(world, ctx.host) : listTable(world, ctx.host));
+      ctx.out(
+        rest.includes("-l") || rest.includes("--long")
+          ? listLong(world, ctx.host)
+          : listTable(world, ctx.host),
+      );
       return 0;
     case "info":
       ctx.out(info(world, ctx.host));
@@ -41,7 +50,9 @@ function domains(world: SimWorld, host: string): SimVm[] {
 }
 
 function runningDomain(world: SimWorld, host: string, name: string | undefined): SimVm {
-  const vm = Object.values(world.vms).find((v) => v.host === host && v.domId !== null && (v.name === name || String(v.domId) === name));
+  const vm = Object.values(world.vms).find(
+    (v) => v.host === host && v.domId !== null && (v.name === name || String(v.domId) === name),
+  );
   if (!vm) throw new ToolExit(1, `Invalid domain identifier: ${name ?? ""}\n`);
   return vm;
 }
@@ -54,7 +65,8 @@ function listTable(world: SimWorld, host: string): string {
     `${name.padEnd(40)} ${String(id).padStart(5)} ${String(mem).padStart(5)} ${String(vcpus).padStart(5)}     ${flags} ${(cpuSeconds / 10).toFixed(1).padStart(8)}\n`;
   let text = `${"Name".padEnd(40)} ${"ID".padStart(5)} ${"Mem".padStart(5)} ${"VCPUs".padStart(5)} ${"State".padStart(10)} ${"Time(s)".padStart(9)}\n`;
   text += row("Domain-0", 0, world.hosts[host]!.dom0MiB, world.hosts[host]!.cpus, "r-----");
-  for (const vm of domains(world, host)) text += row(vm.name, vm.domId ?? 0, vm.memoryMiB, vm.vcpus, FLAGS[vm.state] ?? "------");
+  for (const vm of domains(world, host))
+    text += row(vm.name, vm.domId ?? 0, vm.memoryMiB, vm.vcpus, FLAGS[vm.state] ?? "------");
   return text;
 }
 
@@ -70,7 +82,14 @@ function listLong(world: SimWorld, host: string): string {
         target_memkb: vm.memoryMiB * 1024,
         "type.pv": { bootloader: "pygrub" },
       },
-      disks: [{ pdev_path: vm.disk.split(",")[0]?.replace(/^file:/, ""), vdev: "xvda", format: "raw", readwrite: 1 }],
+      disks: [
+        {
+          pdev_path: vm.disk.split(",")[0]?.replace(/^file:/, ""),
+          vdev: "xvda",
+          format: "raw",
+          readwrite: 1,
+        },
+      ],
       on_reboot: "restart",
     },
   }));

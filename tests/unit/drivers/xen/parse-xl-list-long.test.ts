@@ -22,7 +22,14 @@ describe("xl list -l", () => {
     const config = loadSample(FILE, "libxl-basic-pv");
     expect(config).toContain("\t");
     expect(parseXlListLong(asXlListLong([{ domid: 7, config }]))).toEqual([
-      { domId: 7, name: "test-pv", maxMemKiB: 524288, targetMemKiB: 524288, maxVcpus: 4, disks: ["/var/lib/xen/images/test-pv.img"] },
+      {
+        domId: 7,
+        name: "test-pv",
+        maxMemKiB: 524288,
+        targetMemKiB: 524288,
+        maxVcpus: 4,
+        disks: ["/var/lib/xen/images/test-pv.img"],
+      },
     ]);
   });
 
@@ -38,7 +45,14 @@ describe("xl list -l", () => {
       ),
     ).toEqual([
       { domId: 0, name: "Domain-0", disks: [] },
-      { domId: 7, name: "test-pv", maxMemKiB: 524288, targetMemKiB: 524288, maxVcpus: 4, disks: ["/var/lib/xen/images/test-pv.img"] },
+      {
+        domId: 7,
+        name: "test-pv",
+        maxMemKiB: 524288,
+        targetMemKiB: 524288,
+        maxVcpus: 4,
+        disks: ["/var/lib/xen/images/test-pv.img"],
+      },
     ]);
   });
 
