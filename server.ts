@@ -1,6 +1,7 @@
 /**
  * Tandem's one process: Next.js pages and API, socket.io, and the farm service with its agent sessions.
  */
+import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import next from "next";
@@ -15,7 +16,6 @@ import { FARM_ROOM, type ClientToServerEvents, type ServerToClientEvents } from 
 import { setRuntime } from "./lib/runtime";
 import { setupSimFarm } from "./lib/sim/sim-farm";
 import { createSshTransport } from "./lib/transport/ssh";
-import fs from "node:fs";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   let resources: ResourceMeta[];
   if (config) {
     log(`managing the hosts of ${configFile} over SSH`);
-    hosts = config.hosts.map((h) => ({
+    hosts = config.hosts.map((h, i) => ({
       name: h.name,
       address: h.address,
       standbyMiB: h.standbyMiB,
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
         host: h.address,
         port: h.port,
         username: h.user,
-        privateKey: fs.readFileSync(h.privateKeyPath),
+        privateKey: readPrivateKey(h.privateKeyPath, `hosts.${i}.privateKeyPath`),
         hostKeySha256: h.hostKeySha256,
         agentArgv: h.agentCommand,
       }),
@@ -89,6 +89,14 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+}
+
+function readPrivateKey(file: string, field: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new Error(`${field}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -23,6 +23,8 @@ interface HostRuntime {
   spec: FarmHostSpec;
   client: AgentClient;
   obs: HostObservation;
+  /** Counts notifications per kind, so a slower full read never overwrites a newer pushed state. */
+  generation: { drbd: number; vm: number };
 }
 
 const FACTS_REFRESH_DEBOUNCE_MS = 100;
@@ -58,6 +60,7 @@ export class FarmService {
         drbd: null,
         vms: null,
       },
+      generation: { drbd: 0, vm: 0 },
     }));
   }
 
@@ -90,8 +93,11 @@ export class FarmService {
         else if (state === "down") this.markUnreachable(h, error);
       });
       h.client.onNotification((name, params) => {
-        if (name === "drbd.changed") this.update(h, { drbd: params as TDrbdStatus }, "drbd");
-        else if (name === "vm.changed") {
+        if (name === "drbd.changed") {
+          h.generation.drbd++;
+          this.update(h, { drbd: params as TDrbdStatus }, "drbd");
+        } else if (name === "vm.changed") {
+          h.generation.vm++;
           this.update(h, { vms: (params as { vms: TVmInfo[] }).vms }, "vm");
           this.scheduleFactsRefresh(h); // free memory follows the VMs
         }
@@ -129,6 +135,7 @@ export class FarmService {
   }
 
   private async refreshHost(h: HostRuntime): Promise<void> {
+    const before = { ...h.generation };
     const [facts, drbd, vms] = await Promise.allSettled([
       h.client.call("host.facts", {}),
       h.client.call("drbd.status", {}),
@@ -136,8 +143,9 @@ export class FarmService {
     ]);
     const patch: Partial<HostObservation> = {};
     if (facts.status === "fulfilled") patch.facts = facts.value;
-    if (drbd.status === "fulfilled") patch.drbd = drbd.value;
-    if (vms.status === "fulfilled") patch.vms = vms.value.vms;
+    // A notification that arrived while these reads ran carries newer state than their results.
+    if (drbd.status === "fulfilled" && h.generation.drbd === before.drbd) patch.drbd = drbd.value;
+    if (vms.status === "fulfilled" && h.generation.vm === before.vm) patch.vms = vms.value.vms;
     const failed = [facts, drbd, vms].find((r): r is PromiseRejectedResult => r.status === "rejected");
     patch.error = failed ? summarize(toAppError(failed.reason)) : null;
     this.update(h, patch, "host");

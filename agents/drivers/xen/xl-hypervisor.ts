@@ -14,6 +14,9 @@ const DOM0 = "Domain-0";
 
 /** Xen through `xl`: running domains from `xl list` (+ `xl list -l` for max memory), stopped ones from config files. */
 export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
+  // `xl list -l` is heavier than `xl list`; reuse its last answer while the table (ids, memory, states) is unchanged.
+  let longCache: { table: string; long: ReturnType<typeof parseXlListLong>; uses: number } | undefined;
+  const LONG_REUSE_MAX = 10;
   return {
     kind: "xen-xl",
     async hostInfo(): Promise<HypervisorHostInfo> {
@@ -30,10 +33,16 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
       };
     },
     async listVms(): Promise<TVmInfo[]> {
-      const [table, long] = await Promise.all([runChecked(xlListArgv()), runChecked(xlListLongArgv())]);
-      const maxById = new Map(parseXlListLong(long).map((d) => [d.domId, d]));
+      const table = await runChecked(xlListArgv());
+      const domains = parseXlList(table);
+      const tableKey = domains.map((d) => `${d.domId}:${d.name}:${d.memoryMiB}:${d.state}`).join(" ");
+      if (!longCache || longCache.table !== tableKey || longCache.uses >= LONG_REUSE_MAX) {
+        longCache = { table: tableKey, long: parseXlListLong(await runChecked(xlListLongArgv())), uses: 0 };
+      }
+      longCache.uses++;
+      const maxById = new Map(longCache.long.map((d) => [d.domId, d]));
       const vms = new Map<string, TVmInfo>();
-      for (const dom of parseXlList(table)) {
+      for (const dom of domains) {
         if (dom.domId === 0 || dom.name === DOM0) continue;
         const long = maxById.get(dom.domId);
         const maxKiB = long?.maxMemKiB;
