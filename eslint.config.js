@@ -7,7 +7,7 @@ export default tseslint.config(
     ignores: [
       "node_modules",
       ".next",
-      "dist",
+      "agents/dist",
       "generated",
       "data",
       "test-results",

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   } else {
     const sim = setupSimFarm({
       simDir: path.join(env.dataDir, "sim"),
-      distDir: path.join(root, "dist"),
+      distDir: path.join(root, "agents", "dist"),
       pollMs: env.TANDEM_AGENT_POLL_MS,
       ...(env.TANDEM_SIM_SPEED === undefined ? {} : { speed: env.TANDEM_SIM_SPEED }),
     });

@@ -35,7 +35,7 @@ if (
   );
   process.exit(2);
 }
-const bundle = path.resolve(import.meta.dirname, "..", "dist", "sim-tools.mjs");
+const bundle = path.resolve(import.meta.dirname, "..", "agents", "dist", "sim-tools.js");
 const result = spawnSync(process.execPath, [bundle, tool!, ...args], {
   stdio: "inherit",
   env: { ...process.env, TANDEM_SIM_WORLD: simDir, TANDEM_SIM_HOST: first },

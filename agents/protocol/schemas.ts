@@ -108,7 +108,16 @@ export const ZHypervisorKind = z.enum(HYPERVISOR_KINDS);
 export type THypervisorKind = z.infer<typeof ZHypervisorKind>;
 
 /** Domain states, normalised across xl/xm flags and virsh state names. */
-export const VM_STATES = ["running", "blocked", "paused", "shutdown", "crashed", "dying", "shutoff"] as const;
+export const VM_STATES = [
+  "running",
+  "blocked",
+  "paused",
+  "shutdown",
+  "crashed",
+  "dying",
+  "shutoff",
+  "pmsuspended",
+] as const;
 export const ZVmState = z.enum(VM_STATES);
 export type TVmState = z.infer<typeof ZVmState>;
 

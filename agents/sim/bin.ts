@@ -6,7 +6,7 @@ export const STAND_IN_TOOLS = ["drbdsetup", "drbdadm", "xl"] as const;
 
 /**
  * Writes the stand-in tools (`drbdsetup`, `drbdadm`, `xl`) for simulated hosts into `<simDir>/bin`.
- * Each is a two-line sh wrapper around the bundled simulator (dist/sim-tools.mjs). Returns the bin dir,
+ * Each is a two-line sh wrapper around the bundled simulator (agents/dist/sim-tools.js). Returns the bin dir,
  * to be put first on a simulated agent's PATH.
  */
 export function writeStandInTools(

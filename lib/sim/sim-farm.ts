@@ -10,7 +10,7 @@ import { createMozillaGumiWorld } from "../../agents/sim/farms";
 export interface SimFarmOptions {
   /** The simulated world's directory ($TANDEM_DATA_DIR/sim). */
   simDir: string;
-  /** dist/ with agent.mjs and sim-tools.mjs (scripts/build-agent.mjs). */
+  /** agents/dist/ with tandem-agent.js and sim-tools.js (scripts/build-agent.mjs). */
   distDir: string;
   pollMs: number;
   speed?: number;
@@ -28,7 +28,7 @@ export function setupSimFarm(options: SimFarmOptions): {
   const store = new WorldStore(options.simDir);
   store.init(() => createMozillaGumiWorld(options.speed === undefined ? {} : { speed: options.speed }));
   if (options.speed !== undefined && store.read().speed !== options.speed) store.setSpeed(options.speed);
-  const bin = writeStandInTools(options.simDir, path.join(options.distDir, "sim-tools.mjs"));
+  const bin = writeStandInTools(options.simDir, path.join(options.distDir, "sim-tools.js"));
   const world = store.read();
   const hosts = Object.values(world.hosts).map((host) => ({
     name: host.name,
@@ -37,7 +37,7 @@ export function setupSimFarm(options: SimFarmOptions): {
       description: `simulated host ${host.name}`,
       argv: [
         process.execPath,
-        path.join(options.distDir, "agent.mjs"),
+        path.join(options.distDir, "tandem-agent.js"),
         "serve",
         "--simulated",
         "--hypervisor",

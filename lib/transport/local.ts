@@ -4,7 +4,7 @@ import { AppError } from "../errors";
 import type { AgentStream, Transport } from "./types";
 
 export interface LocalTransportOptions {
-  /** The agent command, e.g. [process.execPath, "dist/agent.mjs", "serve", "--simulated"]. */
+  /** The agent command, e.g. [process.execPath, "agents/dist/tandem-agent.js", "serve", "--simulated"]. */
   argv: string[];
   env?: NodeJS.ProcessEnv;
   description?: string;

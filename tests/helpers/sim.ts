@@ -1,6 +1,6 @@
 /**
  * A throwaway simulated farm for integration tests: the MozillaGumi world in a temp dir, the stand-in
- * tools installed, and the argv/env that run the real agent (dist/agent.mjs) on a simulated host.
+ * tools installed, and the argv/env that run the real agent (agents/dist/tandem-agent.js) on a simulated host.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -11,7 +11,7 @@ import { createMozillaGumiWorld } from "../../agents/sim/farms";
 import { hostXenConfigDir, WorldStore } from "../../agents/sim/store";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
-export const DIST = path.join(ROOT, "dist");
+export const DIST = path.join(ROOT, "agents", "dist");
 
 export interface TempSimFarm {
   dir: string;
@@ -27,13 +27,13 @@ export interface TempSimFarm {
 }
 
 export function createTempSimFarm(): TempSimFarm {
-  if (!fs.existsSync(path.join(DIST, "agent.mjs")))
-    throw new Error("dist/agent.mjs missing: run `npm run build:agent` first");
+  if (!fs.existsSync(path.join(DIST, "tandem-agent.js")))
+    throw new Error("agents/dist/tandem-agent.js missing: run `npm run build:agent` first");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-sim-"));
   const simDir = path.join(dir, "sim");
   const store = new WorldStore(simDir);
   store.init(() => createMozillaGumiWorld());
-  const bin = writeStandInTools(simDir, path.join(DIST, "sim-tools.mjs"));
+  const bin = writeStandInTools(simDir, path.join(DIST, "sim-tools.js"));
   const agentEnv = (host: string) => ({
     ...process.env,
     PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
@@ -48,7 +48,7 @@ export function createTempSimFarm(): TempSimFarm {
     agentEnv,
     agentArgv: (host, pollMs = 200) => [
       process.execPath,
-      path.join(DIST, "agent.mjs"),
+      path.join(DIST, "tandem-agent.js"),
       "serve",
       "--simulated",
       "--hypervisor",

@@ -76,7 +76,7 @@ describe("stand-in tools", () => {
   });
 
   it("refuses to run without a simulated host", () => {
-    const r = spawnSync(process.execPath, [path.join(DIST, "sim-tools.mjs"), "xl", "list"], {
+    const r = spawnSync(process.execPath, [path.join(DIST, "sim-tools.js"), "xl", "list"], {
       env: { ...process.env, TANDEM_SIM_WORLD: "", TANDEM_SIM_HOST: "" },
       encoding: "utf8",
     });
