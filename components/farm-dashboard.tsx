@@ -63,6 +63,9 @@ function FarmGrid({ farm }: { farm: TFarmView }) {
         >
           DRBD resources
         </h2>
+        {farm.resources.length === 0 && (
+          <p className="text-sm text-slate-500">No DRBD resource reported yet.</p>
+        )}
         <ul className="space-y-2">
           {farm.resources.map((r) => (
             <ResourcePair key={r.name} resource={r} hosts={farm.hosts.map((h) => h.name)} />

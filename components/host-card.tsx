@@ -34,7 +34,11 @@ export function HostCard({ host, vms }: { host: Host; vms: Vm[] }) {
       {host.memory && <MemoryGauge host={host.name} memory={host.memory} />}
       <h3 className="mt-4 mb-1 text-sm font-semibold uppercase tracking-wide text-slate-500">VMs</h3>
       {vms.length === 0 ? (
-        <p className="text-sm text-slate-500">No VMs.</p>
+        <p className="text-sm text-slate-500">
+          {host.reachable || host.stale
+            ? "No VMs."
+            : "Not known: the host has not answered since Tandem started."}
+        </p>
       ) : (
         <ul className={`divide-y divide-slate-100 ${host.stale ? "opacity-60" : ""}`}>
           {vms.map((vm) => (
