@@ -27,6 +27,26 @@ export const ERROR_CODES = {
   COMMAND_TIMEOUT: { http: 504, userMessage: "The host did not answer in time." },
   /** A tool printed output the agent cannot read; nothing was assumed. */
   PARSE_ERROR: { http: 502, userMessage: "A tool's output could not be read." },
+  /** A tool the method needs is not installed on the host (exit 127 / ENOENT). */
+  TOOL_MISSING: { http: 502, userMessage: "A tool Tandem needs is not installed on the host." },
+  /** DRBD refused to promote: no access to UpToDate data ("(-2) Need access to UpToDate data"). */
+  DRBD_NEED_UPTODATE: {
+    http: 409,
+    userMessage: "DRBD refused: this side has no up-to-date data. Promoting it could lose data.",
+  },
+  /** DRBD refused a second Primary ("(-1) Multiple primaries not allowed by config"). */
+  DRBD_MULTIPLE_PRIMARIES: { http: 409, userMessage: "DRBD refused: the peer is already Primary." },
+  /** DRBD refused to demote or go down while the device is in use ("(-12) Device is held open by someone"). */
+  DRBD_HELD_OPEN: {
+    http: 409,
+    userMessage: "DRBD refused: the device is in use (mounted or used by a running VM).",
+  },
+  /** Any other refused DRBD state change ("State change failed: (-N) ..."). */
+  DRBD_STATE_CHANGE_FAILED: { http: 409, userMessage: "DRBD refused the state change." },
+  /** drbdadm could not parse or accept a resource configuration. */
+  DRBD_CONFIG_INVALID: { http: 400, userMessage: "The DRBD configuration is not valid." },
+  /** The host has not enough free memory for the VM (start or memory change). */
+  VM_NOT_ENOUGH_MEMORY: { http: 409, userMessage: "The host has not enough free memory for this VM." },
   /** Input failed validation; `field` and `rule` name what is wrong. */
   VALIDATION_FAILED: { http: 400, userMessage: "The request is not valid." },
   /** The named object does not exist. */
