@@ -14,12 +14,22 @@ export interface ExecResult {
 
 export interface ExecOptions {
   timeoutMs?: number;
+  /** Text for the command's stdin; without it stdin is closed at once, so no prompt can wait for an answer. */
   stdin?: string;
   env?: NodeJS.ProcessEnv;
+  /** Most bytes kept of stdout (and of stderr); a command printing more is killed and reported. */
+  maxOutputBytes?: number;
 }
 
 const STDERR_KEEP = 4_000;
 const DEFAULT_TIMEOUT_MS = 15_000;
+/** 16 MiB: far above any status output of a two-host farm, low enough that a runaway tool cannot exhaust the agent. */
+const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+
+/** Tools print parseable, English output only in the C locale. */
+function commandEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  return { ...(env ?? process.env), LC_ALL: "C", LANG: "C" };
+}
 
 /** Runs argv (never through a shell) and resolves with how it ended; rejects only if it could not start. */
 export function execArgv(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
@@ -29,22 +39,47 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       shell: false,
-      env: options.env ?? process.env,
+      env: commandEnv(options.env),
       stdio: ["pipe", "pipe", "pipe"],
+      // Its own process group, so a deadline kills the whole command, helpers it started included.
+      detached: true,
     });
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    let outBytes = 0;
+    let errBytes = 0;
+    let overflow = false;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      killGroup();
     }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const keep = (chunks: Buffer[], b: Buffer, total: number): number => {
+      if (total + b.length > maxBytes) {
+        if (!overflow) {
+          overflow = true;
+          killGroup();
+        }
+        return total;
+      }
+      chunks.push(b);
+      return total + b.length;
+    };
+    child.stdout.on("data", (b: Buffer) => (outBytes = keep(out, b, outBytes)));
+    child.stderr.on("data", (b: Buffer) => (errBytes = keep(err, b, errBytes)));
     child.on("error", (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      const missing = e.code === "ENOENT" || e.code === "EACCES";
       reject(
-        new AppError("COMMAND_FAILED", `cannot run ${cmd}: ${e.message}`, {
+        new AppError(missing ? "TOOL_MISSING" : "COMMAND_FAILED", `cannot run ${cmd}: ${e.message}`, {
           details: { argv: [...argv], exitCode: null, stderr: e.code ?? e.message },
           cause: e,
         }),
@@ -59,7 +94,9 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
         timedOut,
         durationMs: Math.round(performance.now() - started),
         stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
+        stderr:
+          Buffer.concat(err).toString("utf8") +
+          (overflow ? `\n[tandem-agent: output over ${maxBytes} bytes; killed]` : ""),
       });
     });
     child.stdin.on("error", () => undefined);

@@ -22,3 +22,90 @@ export function drbdStatusJsonArgv(): string[] {
 export function drbdadmVersionArgv(): string[] {
   return ["drbdadm", "--version"];
 }
+
+/**
+ * DRBD's command syntax changed between 8.3 and 8.4: 8.3 passes options to drbdsetup after `--`
+ * (`drbdadm -- --overwrite-data-of-peer primary r0`), 8.4 and 9 take them before the resource
+ * (`drbdadm primary --force r0`). See the DRBD 8.3 / 8.4 / 9 user's guides.
+ */
+export type DrbdSyntax = "8.3" | "8.4" | "9";
+
+/** Resource names are validated by the method's params; this is the last line of defence. */
+function resourceArg(resource: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$/.test(resource))
+    throw new Error(`invalid DRBD resource name ${JSON.stringify(resource)}`);
+  return resource;
+}
+
+function drbdadm(syntax: DrbdSyntax, command: string, resource: string, options: string[] = []): string[] {
+  const res = resourceArg(resource);
+  if (options.length === 0) return ["drbdadm", command, res];
+  return syntax === "8.3"
+    ? ["drbdadm", "--", ...options, command, res]
+    : ["drbdadm", command, ...options, res];
+}
+
+/** Attach the backing disk and connect (the whole resource). */
+export const drbdUpArgv = (syntax: DrbdSyntax, resource: string) => drbdadm(syntax, "up", resource);
+/** Disconnect and detach. */
+export const drbdDownArgv = (syntax: DrbdSyntax, resource: string) => drbdadm(syntax, "down", resource);
+/** Apply the resource file's settings to the running resource. */
+export const drbdAdjustArgv = (syntax: DrbdSyntax, resource: string) => drbdadm(syntax, "adjust", resource);
+export const drbdSecondaryArgv = (syntax: DrbdSyntax, resource: string) =>
+  drbdadm(syntax, "secondary", resource);
+export const drbdDisconnectArgv = (syntax: DrbdSyntax, resource: string) =>
+  drbdadm(syntax, "disconnect", resource);
+/** Discard this side's data and resync it from the peer. */
+export const drbdInvalidateArgv = (syntax: DrbdSyntax, resource: string) =>
+  drbdadm(syntax, "invalidate", resource);
+
+/**
+ * Promote. `force` overrides DRBD's refusal to promote without UpToDate data (first promotion of a new
+ * resource, or a deliberate decision after a failure): only when the caller says so.
+ */
+export function drbdPrimaryArgv(
+  syntax: DrbdSyntax,
+  resource: string,
+  options: { force?: boolean } = {},
+): string[] {
+  if (!options.force) return drbdadm(syntax, "primary", resource);
+  return drbdadm(syntax, "primary", resource, [syntax === "8.3" ? "--overwrite-data-of-peer" : "--force"]);
+}
+
+/** Connect; with `discardMyData` this side becomes the split-brain victim and resyncs from the peer. */
+export function drbdConnectArgv(
+  syntax: DrbdSyntax,
+  resource: string,
+  options: { discardMyData?: boolean } = {},
+): string[] {
+  return drbdadm(syntax, "connect", resource, options.discardMyData ? ["--discard-my-data"] : []);
+}
+
+/** Create DRBD metadata on the backing device; `--force` only to answer drbdmeta's questions non-interactively. */
+export function drbdCreateMdArgv(
+  syntax: DrbdSyntax,
+  resource: string,
+  options: { force?: boolean } = {},
+): string[] {
+  return drbdadm(syntax, "create-md", resource, options.force ? ["--force"] : []);
+}
+
+/** Skip the initial full sync of a new resource whose both backing devices are new (DRBD 8.4 and 9 only). */
+export function drbdNewCurrentUuidArgv(
+  syntax: DrbdSyntax,
+  resource: string,
+  options: { clearBitmap: boolean },
+): string[] {
+  if (syntax === "8.3") throw new Error("new-current-uuid --clear-bitmap needs DRBD 8.4 or later");
+  return drbdadm(syntax, "new-current-uuid", resource, options.clearBitmap ? ["--clear-bitmap"] : []);
+}
+
+/** Parse and print a resource's configuration; exits 10 with file:line on a syntax error. */
+export function drbdDumpArgv(resource: string, options: { configFile?: string } = {}): string[] {
+  return [
+    "drbdadm",
+    ...(options.configFile ? ["-c", options.configFile] : []),
+    "dump",
+    resourceArg(resource),
+  ];
+}
