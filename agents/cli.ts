@@ -1,13 +1,57 @@
 /**
  * `tandem-agent serve [--poll-ms N] [--xen-config-dir DIR ...] [--hypervisor KIND] [--simulated]`
- * Speaks JSON-RPC on stdin/stdout (docs/agent-protocol.md); logs go to stderr.
+ *   speaks JSON-RPC on stdin/stdout (docs/agent-protocol.md); logs go to stderr.
+ * `tandem-agent parse <format> [file]`
+ *   parses a tool's output (the file, or stdin) and prints the result as JSON; exit 2 names the bad line.
  */
+import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ZHypervisorKind } from "./protocol/schemas";
 import { createHypervisor, detectHypervisor } from "./hypervisor";
+import { PARSE_FORMATS } from "./parsers/registry";
 import { serveAgent } from "./server";
 
+const USAGE = [
+  "usage: tandem-agent serve [--poll-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt] [--simulated]",
+  "       tandem-agent parse <format> [file]",
+].join("\n");
+
+/** `parse`: exit 0 with JSON, or 2 with the parser's error (which names the offending line). */
+function parseCommand(format: string | undefined, file: string | undefined): number {
+  const parser = format === undefined ? undefined : PARSE_FORMATS[format];
+  if (!parser) {
+    process.stderr.write(
+      `tandem-agent parse: unknown format ${JSON.stringify(format ?? "")}; formats: ${Object.keys(PARSE_FORMATS).sort().join(", ")}\n`,
+    );
+    return 2;
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(file ?? 0, "utf8");
+  } catch (err) {
+    process.stderr.write(`tandem-agent parse: cannot read ${file ?? "stdin"}: ${(err as Error).message}\n`);
+    return 2;
+  }
+  try {
+    process.stdout.write(`${JSON.stringify(parser(text), null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(
+      `tandem-agent parse ${format}: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return 2;
+  }
+}
+
 async function main(): Promise<number> {
+  if (process.argv[2] === "parse") {
+    const rest = process.argv.slice(3);
+    if (rest.length > 2) {
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
+    return parseCommand(rest[0], rest[1]);
+  }
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
@@ -18,9 +62,7 @@ async function main(): Promise<number> {
     },
   });
   if (positionals[0] !== "serve") {
-    process.stderr.write(
-      "usage: tandem-agent serve [--poll-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt]\n",
-    );
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
   const pollMs = Number(values["poll-ms"]);

@@ -1,0 +1,36 @@
+/**
+ * `tandem-agent parse <format> [file]`: every output format the agent reads, by name, for humans and for
+ * acceptance tests. Each entry is the production parser plus, where needed, the adapter to the shared
+ * result shape of its family (agents/parsers/shapes.ts).
+ */
+import {
+  applyEvents2Record,
+  createEvents2State,
+  events2StateToStatus,
+  parseEvents2Line,
+} from "../drivers/drbd/parse-events2";
+import { parseDrbdStatusJson } from "../drivers/drbd/parse-status-json";
+import { parseXlInfo } from "../drivers/xen/parse-xl-info";
+import { parseXlList } from "../drivers/xen/parse-xl-list";
+import { parseXlListLong } from "../drivers/xen/parse-xl-list-long";
+import type { TDrbdStatus } from "../protocol/schemas";
+
+export type Parser = (text: string) => unknown;
+
+/** The state after applying every events2 line in order (an initial dump, then any change lines). */
+export function parseEvents2Stream(text: string): TDrbdStatus {
+  const state = createEvents2State();
+  for (const line of text.split("\n")) {
+    const record = parseEvents2Line(line);
+    if (record && record.object !== "-") applyEvents2Record(state, record);
+  }
+  return events2StateToStatus(state);
+}
+
+export const PARSE_FORMATS: Record<string, Parser> = {
+  "drbd-status-json": (text) => parseDrbdStatusJson(text),
+  "drbd-events2": (text) => parseEvents2Stream(text),
+  "xl-list": (text) => parseXlList(text),
+  "xl-list-long": (text) => parseXlListLong(text),
+  "xl-info": (text) => parseXlInfo(text),
+};
