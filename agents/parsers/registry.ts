@@ -9,7 +9,11 @@ import {
   events2StateToStatus,
   parseEvents2Line,
 } from "../drivers/drbd/parse-events2";
+import { classifyDrbdError } from "../drivers/drbd/parse-drbd-error";
+import { parseProcDrbd } from "../drivers/drbd/parse-proc-drbd";
 import { parseDrbdStatusJson } from "../drivers/drbd/parse-status-json";
+import { parseDrbdStatusText } from "../drivers/drbd/parse-status-text";
+import { drbdStatusToReport } from "../drivers/drbd/report";
 import { parseXlInfo } from "../drivers/xen/parse-xl-info";
 import { parseXlList } from "../drivers/xen/parse-xl-list";
 import { parseXlListLong } from "../drivers/xen/parse-xl-list-long";
@@ -28,8 +32,12 @@ export function parseEvents2Stream(text: string): TDrbdStatus {
 }
 
 export const PARSE_FORMATS: Record<string, Parser> = {
-  "drbd-status-json": (text) => parseDrbdStatusJson(text),
-  "drbd-events2": (text) => parseEvents2Stream(text),
+  "proc-drbd": (text) => parseProcDrbd(text),
+  "drbd-status": (text) => parseDrbdStatusText(text),
+  "drbd-status-json": (text) => drbdStatusToReport(parseDrbdStatusJson(text)),
+  "drbd-events2": (text) => drbdStatusToReport(parseEvents2Stream(text)),
+  /** stderr of a failed drbdadm/drbdsetup → the error code Tandem maps it to. */
+  "drbd-error": (text) => classifyDrbdError(text, null),
   "xl-list": (text) => parseXlList(text),
   "xl-list-long": (text) => parseXlListLong(text),
   "xl-info": (text) => parseXlInfo(text),
