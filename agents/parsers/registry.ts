@@ -14,6 +14,13 @@ import { parseProcDrbd } from "../drivers/drbd/parse-proc-drbd";
 import { parseDrbdStatusJson } from "../drivers/drbd/parse-status-json";
 import { parseDrbdStatusText } from "../drivers/drbd/parse-status-text";
 import { drbdStatusToReport } from "../drivers/drbd/report";
+import { dominfoToDomainList, parseVirshDominfo } from "../drivers/libvirt/parse-virsh-dominfo";
+import { parseVirshDommemstat } from "../drivers/libvirt/parse-virsh-dommemstat";
+import { domainXmlToDomainList, parseDomainXml } from "../drivers/libvirt/parse-virsh-dumpxml";
+import { parseVirshDomstate } from "../drivers/libvirt/parse-virsh-domstate";
+import { classifyVirshError } from "../drivers/libvirt/parse-virsh-error";
+import { parseVirshList } from "../drivers/libvirt/parse-virsh-list";
+import { parseVirshNodeinfo } from "../drivers/libvirt/parse-virsh-nodeinfo";
 import { parseXlInfo } from "../drivers/xen/parse-xl-info";
 import { parseXlList } from "../drivers/xen/parse-xl-list";
 import { parseXlListLong } from "../drivers/xen/parse-xl-list-long";
@@ -38,6 +45,20 @@ export const PARSE_FORMATS: Record<string, Parser> = {
   "drbd-events2": (text) => drbdStatusToReport(parseEvents2Stream(text)),
   /** stderr of a failed drbdadm/drbdsetup → the error code Tandem maps it to. */
   "drbd-error": (text) => classifyDrbdError(text, null),
+  "virsh-list": (text) => parseVirshList(text),
+  "virsh-dominfo": (text) => {
+    const info = parseVirshDominfo(text);
+    return { ...dominfoToDomainList(info), info };
+  },
+  "virsh-dommemstat": (text) => parseVirshDommemstat(text),
+  "virsh-dumpxml": (text) => {
+    const domain = parseDomainXml(text);
+    return { ...domainXmlToDomainList(domain), domain };
+  },
+  /** `virsh nodeinfo` prints no free memory: freeMemKiB is absent (the agent adds `virsh freecell --all`). */
+  "virsh-nodeinfo": (text) => parseVirshNodeinfo(text),
+  "virsh-domstate": (text) => parseVirshDomstate(text),
+  "virsh-error": (text) => classifyVirshError(text, null),
   "xl-list": (text) => parseXlList(text),
   "xl-list-long": (text) => parseXlListLong(text),
   "xl-info": (text) => parseXlInfo(text),

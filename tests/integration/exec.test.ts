@@ -49,3 +49,20 @@ describe("execArgv", () => {
     });
   });
 });
+
+describe("runDrbd", () => {
+  it("maps DRBD's refusal to its code and keeps the evidence", async () => {
+    const { runDrbd } = await import("../../agents/drivers/drbd/run");
+    const argv = [
+      "sh",
+      "-c",
+      "echo '1: State change failed: (-2) Need access to UpToDate data' >&2; exit 17",
+    ];
+    const err = await runDrbd(argv).catch((e: unknown) => e as AppError);
+    expect(err).toMatchObject({
+      code: "DRBD_NEED_UPTODATE",
+      message: expect.stringContaining("(-2) Need access to UpToDate data"),
+      details: { argv, exitCode: 17 },
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { TDrbdStatus } from "../../protocol/schemas";
-import { runChecked } from "../../exec";
+import { runDrbd } from "./run";
 import { createLineDecoder } from "../../rpc";
 import { drbdadmVersionArgv, drbdEvents2NowArgv, drbdEvents2StreamArgv } from "./commands";
 import { parseDrbdadmVersion } from "./parse-drbdadm-version";
@@ -13,11 +13,11 @@ import {
 } from "./parse-events2";
 
 export async function readDrbdStatus(): Promise<TDrbdStatus> {
-  return parseEvents2Now(await runChecked(drbdEvents2NowArgv()));
+  return parseEvents2Now(await runDrbd(drbdEvents2NowArgv()));
 }
 
 export async function readDrbdVersions(): Promise<Record<string, string>> {
-  const v = parseDrbdadmVersion(await runChecked(drbdadmVersionArgv()));
+  const v = parseDrbdadmVersion(await runDrbd(drbdadmVersionArgv()));
   return { drbdUtils: v.utilsVersion, ...(v.kernelVersion ? { drbd: v.kernelVersion } : {}) };
 }
 
