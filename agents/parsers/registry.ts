@@ -21,6 +21,9 @@ import { parseVirshDomstate } from "../drivers/libvirt/parse-virsh-domstate";
 import { classifyVirshError } from "../drivers/libvirt/parse-virsh-error";
 import { parseVirshList } from "../drivers/libvirt/parse-virsh-list";
 import { parseVirshNodeinfo } from "../drivers/libvirt/parse-virsh-nodeinfo";
+import { parseLvsJson, parseLvsPlain, parseVgsJson, parseVgsPlain } from "../drivers/lvm/parse-lvm-report";
+import { xlInfoToHostInfo, xlListToDomainList } from "../drivers/xen/hosts";
+import { parseXmListLong, xmListLongToDomainList } from "../drivers/xen/parse-xm-list-long";
 import { parseXlInfo } from "../drivers/xen/parse-xl-info";
 import { parseXlList } from "../drivers/xen/parse-xl-list";
 import { parseXlListLong } from "../drivers/xen/parse-xl-list-long";
@@ -36,6 +39,12 @@ export function parseEvents2Stream(text: string): TDrbdStatus {
     if (record && record.object !== "-") applyEvents2Record(state, record);
   }
   return events2StateToStatus(state);
+}
+
+/** `xl info` / `xm info` (same format): the host-info shape plus the hostname and Xen version. */
+function xenHostInfo(text: string) {
+  const info = parseXlInfo(text);
+  return { ...xlInfoToHostInfo(info), host: info.host, xenVersion: info.xenVersion };
 }
 
 export const PARSE_FORMATS: Record<string, Parser> = {
@@ -59,7 +68,27 @@ export const PARSE_FORMATS: Record<string, Parser> = {
   "virsh-nodeinfo": (text) => parseVirshNodeinfo(text),
   "virsh-domstate": (text) => parseVirshDomstate(text),
   "virsh-error": (text) => classifyVirshError(text, null),
-  "xl-list": (text) => parseXlList(text),
-  "xl-list-long": (text) => parseXlListLong(text),
-  "xl-info": (text) => parseXlInfo(text),
+  "xl-list": (text) => xlListToDomainList(parseXlList(text)),
+  /**
+   * `xl list -l` holds each domain's configuration, not its run state: every domain it lists exists, so it
+   * is reported as running; `xl list` gives the precise state.
+   */
+  "xl-list-long": (text) => ({
+    domains: parseXlListLong(text).map((d) => ({
+      name: d.name,
+      id: d.domId,
+      state: "running",
+      ...(d.targetMemKiB === undefined ? {} : { memoryKiB: d.targetMemKiB }),
+      ...(d.maxMemKiB === undefined ? {} : { maxMemoryKiB: d.maxMemKiB }),
+      ...(d.maxVcpus === undefined ? {} : { vcpus: d.maxVcpus }),
+    })),
+  }),
+  "xl-info": (text) => xenHostInfo(text),
+  "xm-list": (text) => xlListToDomainList(parseXlList(text)),
+  "xm-list-long": (text) => xmListLongToDomainList(parseXmListLong(text)),
+  "xm-info": (text) => xenHostInfo(text),
+  "lvs-json": (text) => parseLvsJson(text),
+  "lvs-plain": (text) => parseLvsPlain(text),
+  "vgs-json": (text) => parseVgsJson(text),
+  "vgs-plain": (text) => parseVgsPlain(text),
 };
