@@ -2,7 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import type { THypervisorKind, TVmInfo } from "./protocol/schemas";
 import { AppError } from "./protocol/errors";
+import { createLibvirtHypervisor } from "./drivers/libvirt/libvirt-hypervisor";
 import { createXlHypervisor } from "./drivers/xen/xl-hypervisor";
+import { createXmHypervisor } from "./drivers/xen/xm-hypervisor";
 
 export interface HypervisorHostInfo {
   hostname: string;
@@ -24,10 +26,14 @@ export interface Hypervisor {
 export interface HypervisorOptions {
   /** Directories holding xl/xm domain config files (`*.cfg`), for VMs that are not running. */
   xenConfigDirs: string[];
+  /** Runs an argv and returns its stdout (default: agents/exec.ts runChecked); tests pass recorded outputs. */
+  run?: (argv: readonly string[]) => Promise<string>;
 }
 
 export const HYPERVISORS: Partial<Record<THypervisorKind, (options: HypervisorOptions) => Hypervisor>> = {
   "xen-xl": createXlHypervisor,
+  "xen-xm": createXmHypervisor,
+  libvirt: createLibvirtHypervisor,
 };
 
 /** The tool whose presence on PATH identifies each hypervisor flavour, in order of preference. */

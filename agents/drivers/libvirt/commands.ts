@@ -132,3 +132,13 @@ function invalid(field: string, rule: string, value: unknown): AppError {
     details: { field, rule },
   });
 }
+
+/** The host's name as libvirt sees it (one line). */
+export function hostname(uri?: string): string[] {
+  return uri === undefined ? ["virsh", "hostname"] : ["virsh", "-c", uri, "hostname"];
+}
+
+/** virsh's own version (one line, e.g. "9.0.0"). */
+export function virshVersion(): string[] {
+  return ["virsh", "--version"];
+}

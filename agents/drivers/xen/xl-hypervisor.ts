@@ -14,13 +14,14 @@ const DOM0 = "Domain-0";
 
 /** Xen through `xl`: running domains from `xl list` (+ `xl list -l` for max memory), stopped ones from config files. */
 export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
+  const run = options.run ?? ((argv: readonly string[]) => runChecked(argv));
   // `xl list -l` is heavier than `xl list`; reuse its last answer while the table (ids, memory, states) is unchanged.
   let longCache: { table: string; long: ReturnType<typeof parseXlListLong>; uses: number } | undefined;
   const LONG_REUSE_MAX = 10;
   return {
     kind: "xen-xl",
     async hostInfo(): Promise<HypervisorHostInfo> {
-      const [info, list] = await Promise.all([runChecked(xlInfoArgv()), runChecked(xlListArgv())]);
+      const [info, list] = await Promise.all([run(xlInfoArgv()), run(xlListArgv())]);
       const parsed = parseXlInfo(info);
       const dom0 = parseXlList(list).find((d) => d.domId === 0);
       return {
@@ -33,11 +34,11 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
       };
     },
     async listVms(): Promise<TVmInfo[]> {
-      const table = await runChecked(xlListArgv());
+      const table = await run(xlListArgv());
       const domains = parseXlList(table);
       const tableKey = domains.map((d) => `${d.domId}:${d.name}:${d.memoryMiB}:${d.state}`).join(" ");
       if (!longCache || longCache.table !== tableKey || longCache.uses >= LONG_REUSE_MAX) {
-        longCache = { table: tableKey, long: parseXlListLong(await runChecked(xlListLongArgv())), uses: 0 };
+        longCache = { table: tableKey, long: parseXlListLong(await run(xlListLongArgv())), uses: 0 };
       }
       longCache.uses++;
       const maxById = new Map(longCache.long.map((d) => [d.domId, d]));
@@ -73,7 +74,8 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
   };
 }
 
-function readConfigs(dirs: string[]) {
+/** The xl.cfg files of the config directories (missing directories hold no VMs). */
+export function readConfigs(dirs: string[]) {
   const configs = [];
   for (const dir of dirs) {
     let names: string[];

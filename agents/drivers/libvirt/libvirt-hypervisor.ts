@@ -1,0 +1,63 @@
+import type { TVmInfo } from "../../protocol/schemas";
+import { runChecked } from "../../exec";
+import type { Hypervisor, HypervisorHostInfo, HypervisorOptions } from "../../hypervisor";
+import { dumpxml, freecellAll, hostname, listAll, nodeinfo, virshVersion } from "./commands";
+import { parseDomainXml, type DomainXml } from "./parse-virsh-dumpxml";
+import { parseVirshList } from "./parse-virsh-list";
+import { parseVirshNodeinfo } from "./parse-virsh-nodeinfo";
+
+/** Re-read a domain's XML at least every this many polls even when its id and state did not change. */
+const XML_REUSE_MAX = 10;
+
+/**
+ * KVM or Xen through libvirt: domains and states from `virsh list --all`, memory, vCPUs and disks from each
+ * domain's XML (cached while its id and state stay the same), host facts from nodeinfo and freecell.
+ */
+export function createLibvirtHypervisor(options: HypervisorOptions): Hypervisor {
+  const run = options.run ?? ((argv: readonly string[]) => runChecked(argv));
+  const xmlCache = new Map<string, { key: string; xml: DomainXml; uses: number }>();
+  return {
+    kind: "libvirt",
+    async hostInfo(): Promise<HypervisorHostInfo> {
+      const [name, info, free, version] = await Promise.all([
+        run(hostname()),
+        run(nodeinfo()),
+        run(freecellAll()),
+        run(virshVersion()).catch(() => ""),
+      ]);
+      const parsed = parseVirshNodeinfo(info, free);
+      return {
+        hostname: name.trim(),
+        totalKiB: parsed.totalMemKiB,
+        freeKiB: parsed.freeMemKiB ?? 0,
+        cpus: parsed.cpus,
+        versions: version.trim() ? { libvirt: version.trim() } : {},
+      };
+    },
+    async listVms(): Promise<TVmInfo[]> {
+      const { domains } = parseVirshList(await run(listAll()));
+      const vms: TVmInfo[] = [];
+      for (const d of domains) {
+        const key = `${d.id ?? "-"}:${d.state}`;
+        let cached = xmlCache.get(d.name);
+        if (!cached || cached.key !== key || cached.uses >= XML_REUSE_MAX) {
+          cached = { key, xml: parseDomainXml(await run(dumpxml(d.name))), uses: 0 };
+          xmlCache.set(d.name, cached);
+        }
+        cached.uses++;
+        const { xml } = cached;
+        vms.push({
+          name: d.name,
+          domId: d.id,
+          state: d.state,
+          memoryMiB: Math.round(xml.currentMemoryKiB / 1024),
+          maxMemoryMiB: Math.round(xml.memoryKiB / 1024),
+          vcpus: xml.currentVcpus ?? xml.vcpus,
+          disks: xml.disks.flatMap((disk) => (disk.device === "disk" && disk.source ? [disk.source] : [])),
+        });
+      }
+      for (const name of xmlCache.keys()) if (!domains.some((d) => d.name === name)) xmlCache.delete(name);
+      return vms.sort((a, b) => a.name.localeCompare(b.name));
+    },
+  };
+}
