@@ -23,6 +23,15 @@ export const ZAbsolutePath = z
     "must be a normalized path (no .., //, . or trailing /)",
   );
 
+/**
+ * A device or file path that is also safe inside a configuration file (DRBD resource files, xl.cfg): an
+ * absolute path of letters, digits and `. _ + - /` only, so no value can close a section or add a statement.
+ */
+export const ZDevicePath = ZAbsolutePath.refine(
+  (p) => /^\/[A-Za-z0-9._+/-]*$/.test(p),
+  "may contain only letters, digits and . _ + - /",
+);
+
 /** DRBD minor numbers (drbd.conf: 0..1048575). */
 export const ZDrbdMinor = z.number().int().min(0).max(1_048_575);
 /** TCP port for DRBD replication. */

@@ -100,10 +100,16 @@ export function drbdNewCurrentUuidArgv(
   return drbdadm(syntax, "new-current-uuid", resource, options.clearBitmap ? ["--clear-bitmap"] : []);
 }
 
-/** Parse and print a resource's configuration; exits 10 with file:line on a syntax error. */
-export function drbdDumpArgv(resource: string, options: { configFile?: string } = {}): string[] {
+/**
+ * Parse and print a resource's configuration; exits 10 with file:line on a syntax error. `drbdadm` names the
+ * binary: drbd-utils 9 ships the 8.4 and 8.3 parsers as /lib/drbd/drbdadm-84 and drbdadm-83.
+ */
+export function drbdDumpArgv(
+  resource: string,
+  options: { configFile?: string; drbdadm?: string } = {},
+): string[] {
   return [
-    "drbdadm",
+    options.drbdadm ?? "drbdadm",
     ...(options.configFile ? ["-c", options.configFile] : []),
     "dump",
     resourceArg(resource),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ZAbsolutePath, ZName } from "../../../agents/protocol/validation";
+import { ZAbsolutePath, ZDevicePath, ZName } from "../../../agents/protocol/validation";
 import { INJECTION_CORPUS } from "../../helpers/injection";
 
 describe("ZName", () => {
@@ -27,5 +27,18 @@ describe("ZAbsolutePath", () => {
     "/srv/\u0000x",
   ])("refuses %j", (p) => {
     expect(ZAbsolutePath.safeParse(p).success).toBe(false);
+  });
+});
+
+describe("ZDevicePath", () => {
+  it("accepts device and image paths", () => {
+    for (const p of ["/dev/vg0/r1", "/dev/drbd/by-res/r1/0", "/srv/r1/images/web-ssl1.img"]) {
+      expect(ZDevicePath.safeParse(p).success).toBe(true);
+    }
+  });
+  it("refuses what could break out of a configuration file", () => {
+    for (const p of ["/dev/x; } on evil {", "/dev/x#", "/dev/x y", '/dev/"x', "/dev/x\n", "/dev/../etc"]) {
+      expect(ZDevicePath.safeParse(p).success).toBe(false);
+    }
   });
 });
