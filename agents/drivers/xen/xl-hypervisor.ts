@@ -4,7 +4,7 @@ import type { TVmInfo } from "../../protocol/schemas";
 import { runChecked } from "../../exec";
 import type { Hypervisor, HypervisorHostInfo, HypervisorOptions } from "../../hypervisor";
 import { diskTarget } from "./disk-target";
-import { xlInfoArgv, xlListArgv, xlListLongArgv } from "./commands";
+import { type XenTool, xlInfoArgv, xlListArgv, xlListLongArgv } from "./commands";
 import { parseXlCfg } from "./parse-xl-cfg";
 import { parseXlInfo } from "./parse-xl-info";
 import { parseXlList } from "./parse-xl-list";
@@ -20,19 +20,7 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
   const LONG_REUSE_MAX = 10;
   return {
     kind: "xen-xl",
-    async hostInfo(): Promise<HypervisorHostInfo> {
-      const [info, list] = await Promise.all([run(xlInfoArgv()), run(xlListArgv())]);
-      const parsed = parseXlInfo(info);
-      const dom0 = parseXlList(list).find((d) => d.domId === 0);
-      return {
-        hostname: parsed.host,
-        totalKiB: parsed.totalMemoryMiB * 1024,
-        freeKiB: parsed.freeMemoryMiB * 1024,
-        ...(dom0 ? { dom0KiB: dom0.memoryMiB * 1024 } : {}),
-        cpus: parsed.nrCpus,
-        versions: { xen: parsed.xenVersion },
-      };
-    },
+    hostInfo: () => readXenHostInfo("xl", run),
     async listVms(): Promise<TVmInfo[]> {
       const table = await run(xlListArgv());
       const domains = parseXlList(table);
@@ -57,25 +45,48 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
           disks: long?.disks ?? [],
         });
       }
-      for (const cfg of readConfigs(options.xenConfigDirs)) {
-        if (vms.has(cfg.name)) continue;
-        vms.set(cfg.name, {
-          name: cfg.name,
-          domId: null,
-          state: "shutoff",
-          memoryMiB: cfg.memoryMiB,
-          maxMemoryMiB: cfg.maxMemoryMiB,
-          ...(cfg.vcpus === undefined ? {} : { vcpus: cfg.vcpus }),
-          disks: cfg.disks.flatMap((spec) => diskTarget(spec) ?? []),
-        });
-      }
-      return [...vms.values()].sort((a, b) => a.name.localeCompare(b.name));
+      return withStoppedFromConfigs(vms, options.xenConfigDirs);
     },
   };
 }
 
+/** Host facts from `xl info` / `xm info`, with dom0's memory from the domain table. */
+export async function readXenHostInfo(
+  tool: XenTool,
+  run: (argv: readonly string[]) => Promise<string>,
+): Promise<HypervisorHostInfo> {
+  const [info, list] = await Promise.all([run(xlInfoArgv(tool)), run(xlListArgv(tool))]);
+  const parsed = parseXlInfo(info);
+  const dom0 = parseXlList(list).find((d) => d.domId === 0);
+  return {
+    hostname: parsed.host,
+    totalKiB: parsed.totalMemoryMiB * 1024,
+    freeKiB: parsed.freeMemoryMiB * 1024,
+    ...(dom0 ? { dom0KiB: dom0.memoryMiB * 1024 } : {}),
+    cpus: parsed.nrCpus,
+    versions: { xen: parsed.xenVersion },
+  };
+}
+
+/** Adds the VMs defined in config files but not running (shut off), and sorts by name. */
+export function withStoppedFromConfigs(vms: Map<string, TVmInfo>, dirs: string[]): TVmInfo[] {
+  for (const cfg of readConfigs(dirs)) {
+    if (vms.has(cfg.name)) continue;
+    vms.set(cfg.name, {
+      name: cfg.name,
+      domId: null,
+      state: "shutoff",
+      memoryMiB: cfg.memoryMiB,
+      maxMemoryMiB: cfg.maxMemoryMiB,
+      ...(cfg.vcpus === undefined ? {} : { vcpus: cfg.vcpus }),
+      disks: cfg.disks.flatMap((spec) => diskTarget(spec) ?? []),
+    });
+  }
+  return [...vms.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** The xl.cfg files of the config directories (missing directories hold no VMs). */
-export function readConfigs(dirs: string[]) {
+function readConfigs(dirs: string[]) {
   const configs = [];
   for (const dir of dirs) {
     let names: string[];
