@@ -12,7 +12,8 @@ import { PARSE_FORMATS } from "./parsers/registry";
 import { serveAgent } from "./server";
 
 const USAGE = [
-  "usage: tandem-agent serve [--poll-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt] [--simulated]",
+  "usage: tandem-agent serve [--poll-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt]",
+  "                          [--drbd-config-dir /etc/drbd.d] [--mounts-file /proc/mounts] [--simulated]",
   "       tandem-agent parse <format> [file]",
 ].join("\n");
 
@@ -59,6 +60,8 @@ async function main(): Promise<number> {
       "xen-config-dir": { type: "string", multiple: true, default: ["/etc/xen"] },
       hypervisor: { type: "string" },
       simulated: { type: "boolean", default: false },
+      "drbd-config-dir": { type: "string", default: "/etc/drbd.d" },
+      "mounts-file": { type: "string", default: "/proc/mounts" },
     },
   });
   if (positionals[0] !== "serve") {
@@ -75,7 +78,14 @@ async function main(): Promise<number> {
   const hypervisor = createHypervisor(kind, { xenConfigDirs: values["xen-config-dir"] });
   const log = (message: string) => process.stderr.write(`tandem-agent: ${message}\n`);
   process.stdout.on("error", () => process.exit(0));
-  await serveAgent(process.stdin, process.stdout, { hypervisor, pollMs, simulated: values.simulated, log });
+  await serveAgent(process.stdin, process.stdout, {
+    hypervisor,
+    pollMs,
+    simulated: values.simulated,
+    drbdConfigDir: values["drbd-config-dir"],
+    mountsFile: values["mounts-file"],
+    log,
+  });
   return 0;
 }
 

@@ -21,12 +21,25 @@ export interface Hypervisor {
   hostInfo(): Promise<HypervisorHostInfo>;
   /** Every VM the host knows: running domains and defined (configured) ones that are shut off. */
   listVms(): Promise<TVmInfo[]>;
+  /** Starts a defined VM. */
+  start(name: string): Promise<void>;
+  /** Asks the VM's OS to shut down (returns when the request is made, not when the VM is off). */
+  shutdown(name: string): Promise<void>;
+  /** Stops the VM at once. */
+  destroy(name: string): Promise<void>;
+  /** Balloons a running VM to `mib`. */
+  setMemory(name: string, mib: number): Promise<void>;
+  /** Sets the VM's maximum memory. */
+  setMaxMemory(name: string, mib: number): Promise<void>;
 }
 
 export interface HypervisorOptions {
   /** Directories holding xl/xm domain config files (`*.cfg`), for VMs that are not running. */
   xenConfigDirs: string[];
-  /** Runs an argv and returns its stdout (default: agents/exec.ts runChecked); tests pass recorded outputs. */
+  /**
+   * Runs an argv and returns its stdout, throwing COMMAND_FAILED/COMMAND_TIMEOUT with the evidence
+   * (default: agents/exec.ts runChecked); tests pass recorded outputs.
+   */
   run?: (argv: readonly string[]) => Promise<string>;
 }
 

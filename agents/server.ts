@@ -5,14 +5,7 @@
 import type { Readable, Writable } from "node:stream";
 import { z } from "zod";
 import { AppError, toAppError } from "./protocol/errors";
-import {
-  isMethodName,
-  METHODS,
-  PROTOCOL_VERSION,
-  type MethodName,
-  type NotificationName,
-  type NotificationParams,
-} from "./protocol/methods";
+import { isMethodName, METHODS, type NotificationName, type NotificationParams } from "./protocol/methods";
 import type { TDrbdStatus, TVmList } from "./protocol/schemas";
 import {
   createLineDecoder,
@@ -24,24 +17,21 @@ import {
   RPC_SERVER_ERROR,
   type RpcMessage,
 } from "./rpc";
-import { readDrbdStatus, readDrbdVersions, watchDrbd } from "./drivers/drbd/driver";
+import { watchDrbd } from "./drivers/drbd/driver";
 import type { Hypervisor } from "./hypervisor";
-
-export const AGENT_VERSION = "0.1.0";
+import { createHandlers } from "./methods";
 
 export interface AgentOptions {
   hypervisor: Hypervisor;
   /** How often to poll the hypervisor for VM changes, in ms (xl/xm have no event stream). */
   pollMs: number;
   simulated: boolean;
+  /** Where DRBD resource files live (default /etc/drbd.d). */
+  drbdConfigDir: string;
+  /** The mount table (default /proc/mounts). */
+  mountsFile: string;
   log: (message: string) => void;
 }
-
-type Handlers = {
-  [M in MethodName]: (
-    params: z.output<(typeof METHODS)[M]["params"]>,
-  ) => Promise<z.input<(typeof METHODS)[M]["result"]>>;
-};
 
 const ZRequest = z.object({
   jsonrpc: z.literal("2.0"),
@@ -58,34 +48,13 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
   const notify = <N extends NotificationName>(method: N, params: NotificationParams<N>) =>
     send({ jsonrpc: "2.0", method, params });
 
-  const handlers: Handlers = {
-    "agent.hello": async () => ({
-      agentVersion: AGENT_VERSION,
-      protocolVersion: PROTOCOL_VERSION,
-      capabilities: ["drbd.events", "vm.poll"],
-      simulated: options.simulated,
-    }),
-    "host.facts": async () => {
-      const info = await hypervisor.hostInfo();
-      const drbdVersions = await readDrbdVersions().catch((err: unknown) => {
-        log(`drbdadm --version: ${toAppError(err).message}`);
-        return {};
-      });
-      return {
-        hostname: info.hostname,
-        hypervisor: hypervisor.kind,
-        memory: {
-          totalKiB: info.totalKiB,
-          freeKiB: info.freeKiB,
-          ...(info.dom0KiB === undefined ? {} : { dom0KiB: info.dom0KiB }),
-        },
-        cpus: info.cpus,
-        versions: { ...info.versions, ...drbdVersions },
-      };
-    },
-    "drbd.status": () => readDrbdStatus(),
-    "vm.list": async () => ({ vms: await hypervisor.listVms() }),
-  };
+  const handlers = createHandlers({
+    hypervisor,
+    simulated: options.simulated,
+    drbdConfigDir: options.drbdConfigDir,
+    mountsFile: options.mountsFile,
+    log,
+  });
 
   const handle = async (line: string) => {
     let raw: unknown;
@@ -177,6 +146,13 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
   const pollTimer = setInterval(() => void poll(), options.pollMs);
 
   return new Promise((resolve) => {
+    const stop = () => {
+      clearInterval(pollTimer);
+      drbdWatch.stop();
+      resolve();
+    };
+    // Ending the session (stdin closed) or a signal stops the event stream's child process too.
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, stop);
     const decode = createLineDecoder(
       (line) => void handle(line),
       () =>
@@ -187,10 +163,6 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
         }),
     );
     input.on("data", decode);
-    input.on("end", () => {
-      clearInterval(pollTimer);
-      drbdWatch.stop();
-      resolve();
-    });
+    input.on("end", stop);
   });
 }

@@ -81,3 +81,19 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Pids of live processes started for this simulated farm (their environment names its world). */
+export function simProcesses(simDir: string): number[] {
+  const marker = `TANDEM_SIM_WORLD=${simDir}\0`;
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (`${fs.readFileSync(`/proc/${entry}/environ`, "latin1")}\0`.includes(marker))
+        pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}

@@ -3,7 +3,7 @@ import { AgentClient } from "../../lib/agent-client/client";
 import { AppError } from "../../lib/errors";
 import { createLocalTransport } from "../../lib/transport/local";
 import type { NotificationName } from "../../agents/protocol/methods";
-import { createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
+import { createTempSimFarm, simProcesses, waitFor, type TempSimFarm } from "../helpers/sim";
 
 let farm: TempSimFarm;
 const clients: AgentClient[] = [];
@@ -27,7 +27,11 @@ beforeAll(() => {
 afterEach(() => {
   while (clients.length) clients.pop()!.stop();
 });
-afterAll(() => farm.remove());
+afterAll(async () => {
+  // Stopped or killed agents leave nothing behind: not even the drbdsetup events2 stream they started.
+  await waitFor(() => simProcesses(farm.simDir).length === 0, 5_000, "no simulated-host process left");
+  farm.remove();
+});
 
 describe("the agent over the local transport, on the simulated farm", () => {
   it("answers hello, host.facts, drbd.status and vm.list as the real drivers read the stand-in tools", async () => {

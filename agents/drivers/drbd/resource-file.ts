@@ -114,9 +114,10 @@ export async function writeResourceFile(
   dir: string,
   name: string,
   content: string,
+  syntax: "8.4" | "9" = "9",
 ): Promise<WrittenResourceFile> {
   ZName.parse(name);
-  await validateResourceFile(content, name);
+  await validateResourceFile(content, name, syntax);
   const target = path.join(dir, `${name}.res`);
   const previous = `${target}.prev`;
   const tmp = `${target}.tandem-${process.pid}.tmp`;

@@ -1,7 +1,19 @@
 import type { TVmInfo } from "../../protocol/schemas";
-import { runChecked } from "../../exec";
+import { runVirsh } from "./run";
 import type { Hypervisor, HypervisorHostInfo, HypervisorOptions } from "../../hypervisor";
-import { dumpxml, freecellAll, hostname, listAll, nodeinfo, virshVersion } from "./commands";
+import {
+  destroy,
+  dumpxml,
+  freecellAll,
+  hostname,
+  listAll,
+  nodeinfo,
+  setmaxmem,
+  setmem,
+  shutdown,
+  start,
+  virshVersion,
+} from "./commands";
 import { parseDomainXml, type DomainXml } from "./parse-virsh-dumpxml";
 import { parseVirshList } from "./parse-virsh-list";
 import { parseVirshNodeinfo } from "./parse-virsh-nodeinfo";
@@ -14,7 +26,7 @@ const XML_REUSE_MAX = 10;
  * domain's XML (cached while its id and state stay the same), host facts from nodeinfo and freecell.
  */
 export function createLibvirtHypervisor(options: HypervisorOptions): Hypervisor {
-  const run = options.run ?? ((argv: readonly string[]) => runChecked(argv));
+  const run = options.run ?? runVirsh;
   const xmlCache = new Map<string, { key: string; xml: DomainXml; uses: number }>();
   return {
     kind: "libvirt",
@@ -58,6 +70,22 @@ export function createLibvirtHypervisor(options: HypervisorOptions): Hypervisor 
       }
       for (const name of xmlCache.keys()) if (!domains.some((d) => d.name === name)) xmlCache.delete(name);
       return vms.sort((a, b) => a.name.localeCompare(b.name));
+    },
+    async start(name) {
+      await run(start(name));
+    },
+    async shutdown(name) {
+      await run(shutdown(name));
+    },
+    async destroy(name) {
+      await run(destroy(name));
+    },
+    // virsh sizes are KiB; --live changes the running domain, --config keeps it across restarts.
+    async setMemory(name, mib) {
+      await run(setmem(name, mib * 1024, { live: true }));
+    },
+    async setMaxMemory(name, mib) {
+      await run(setmaxmem(name, mib * 1024, { config: true }));
     },
   };
 }

@@ -3,6 +3,8 @@ import path from "node:path";
 import type { TVmInfo } from "../../protocol/schemas";
 import { runChecked } from "../../exec";
 import type { Hypervisor, HypervisorHostInfo, HypervisorOptions } from "../../hypervisor";
+import { AppError } from "../../protocol/errors";
+import { create, destroy, memMax, memSet, shutdown } from "./actions";
 import { diskTarget } from "./disk-target";
 import { type XenTool, xlInfoArgv, xlListArgv, xlListLongArgv } from "./commands";
 import { parseXlCfg } from "./parse-xl-cfg";
@@ -47,7 +49,43 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
       }
       return withStoppedFromConfigs(vms, options.xenConfigDirs);
     },
+    ...xenActions("xl", run, options.xenConfigDirs),
   };
+}
+
+/** start/shutdown/destroy/mem-set/mem-max through `xl` or `xm` (same verbs). */
+export function xenActions(
+  tool: XenTool,
+  run: (argv: readonly string[]) => Promise<string>,
+  configDirs: string[],
+) {
+  return {
+    async start(name: string) {
+      await run(create(tool, configPathOf(name, configDirs)));
+    },
+    async shutdown(name: string) {
+      await run(shutdown(tool, name));
+    },
+    async destroy(name: string) {
+      await run(destroy(tool, name));
+    },
+    async setMemory(name: string, mib: number) {
+      await run(memSet(tool, name, mib));
+    },
+    async setMaxMemory(name: string, mib: number) {
+      await run(memMax(tool, name, mib));
+    },
+  };
+}
+
+/** The config file that defines `name` (its `name =` setting, not its file name). */
+function configPathOf(name: string, dirs: string[]): string {
+  const found = readConfigs(dirs).find((c) => c.cfg.name === name);
+  if (!found)
+    throw new AppError("NOT_FOUND", `no domain config for ${name} in ${dirs.join(", ")}`, {
+      details: { field: "name" },
+    });
+  return found.path;
 }
 
 /** Host facts from `xl info` / `xm info`, with dom0's memory from the domain table. */
@@ -70,7 +108,7 @@ export async function readXenHostInfo(
 
 /** Adds the VMs defined in config files but not running (shut off), and sorts by name. */
 export function withStoppedFromConfigs(vms: Map<string, TVmInfo>, dirs: string[]): TVmInfo[] {
-  for (const cfg of readConfigs(dirs)) {
+  for (const { cfg } of readConfigs(dirs)) {
     if (vms.has(cfg.name)) continue;
     vms.set(cfg.name, {
       name: cfg.name,
@@ -95,7 +133,10 @@ function readConfigs(dirs: string[]) {
     } catch {
       continue; // a missing config directory holds no VMs
     }
-    for (const name of names.sort()) configs.push(parseXlCfg(fs.readFileSync(path.join(dir, name), "utf8")));
+    for (const name of names.sort()) {
+      const file = path.join(dir, name);
+      configs.push({ path: file, cfg: parseXlCfg(fs.readFileSync(file, "utf8")) });
+    }
   }
   return configs;
 }

@@ -3,7 +3,7 @@ import { runChecked } from "../../exec";
 import type { Hypervisor, HypervisorOptions } from "../../hypervisor";
 import { xlListLongArgvFor } from "./actions";
 import { parseXmListLong } from "./parse-xm-list-long";
-import { readXenHostInfo, withStoppedFromConfigs } from "./xl-hypervisor";
+import { readXenHostInfo, withStoppedFromConfigs, xenActions } from "./xl-hypervisor";
 
 /**
  * Xen through xend's `xm` (Xen up to 4.4): everything from `xm list --long` (SXP: state, memory, maxmem,
@@ -32,5 +32,6 @@ export function createXmHypervisor(options: HypervisorOptions): Hypervisor {
       }
       return withStoppedFromConfigs(vms, options.xenConfigDirs);
     },
+    ...xenActions("xm", run, options.xenConfigDirs),
   };
 }

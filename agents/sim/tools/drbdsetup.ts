@@ -37,9 +37,13 @@ async function events2(
   if (opts.now) return 0;
 
   // Streaming: print create/change/destroy lines as the world changes, as the kernel's netlink events would.
+  // Unlike the real tool (which notices a dead reader only at its next write), stop as soon as the process
+  // that started us is gone, so that a killed agent leaves no simulator process behind.
+  const parent = process.ppid;
   let lastMtime = 0;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    if (process.ppid !== parent) return 0;
     let mtime = 0;
     try {
       mtime = fs.statSync(ctx.store.file).mtimeMs;

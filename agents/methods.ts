@@ -1,0 +1,169 @@
+/**
+ * The agent's method handlers: each validated call (params already checked against agents/protocol) becomes
+ * one or a few argv runs through the drivers. Nothing here builds a command string.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { z } from "zod";
+import { AppError, toAppError } from "./protocol/errors";
+import { METHODS, PROTOCOL_VERSION, type MethodName } from "./protocol/methods";
+import { execArgv, runChecked } from "./exec";
+import {
+  drbdAdjustArgv,
+  drbdConnectArgv,
+  drbdCreateMdArgv,
+  drbdDisconnectArgv,
+  drbdDownArgv,
+  drbdInvalidateArgv,
+  drbdNewCurrentUuidArgv,
+  drbdPrimaryArgv,
+  drbdSecondaryArgv,
+  drbdUpArgv,
+  drbdadmVersionArgv,
+  type DrbdSyntax,
+} from "./drivers/drbd/commands";
+import { readDrbdStatus, readDrbdVersions } from "./drivers/drbd/driver";
+import { parseDrbdadmVersion } from "./drivers/drbd/parse-drbdadm-version";
+import { readResourceFile, validateResourceFile, writeResourceFile } from "./drivers/drbd/resource-file";
+import { runDrbd } from "./drivers/drbd/run";
+import { blkidArgv, fsckArgv, mkfsExt4Argv, mountArgv, umountArgv } from "./drivers/fs/commands";
+import { parseBlkidExport, parseProcMounts } from "./drivers/fs/parse";
+import { lvcreate, lvremove, lvsJson, vgsJson } from "./drivers/lvm/commands";
+import { parseLvsJson, parseVgsJson } from "./drivers/lvm/parse-lvm-report";
+import type { Hypervisor } from "./hypervisor";
+
+export const AGENT_VERSION = "0.2.0";
+
+export interface MethodContext {
+  hypervisor: Hypervisor;
+  simulated: boolean;
+  /** Where resource files live (/etc/drbd.d). */
+  drbdConfigDir: string;
+  /** The mount table (/proc/mounts). */
+  mountsFile: string;
+  log: (message: string) => void;
+}
+
+export type Handlers = {
+  [M in MethodName]: (
+    params: z.output<(typeof METHODS)[M]["params"]>,
+  ) => Promise<z.input<(typeof METHODS)[M]["result"]>>;
+};
+
+const OK = { ok: true as const };
+
+/** The DRBD command syntax of this host: the kernel module's version, or drbd-utils' when no module is loaded. */
+async function drbdSyntax(): Promise<{ syntax: DrbdSyntax; utils: string; kernel: string | null }> {
+  const v = parseDrbdadmVersion(await runDrbd(drbdadmVersionArgv()));
+  const version = v.kernelVersion ?? v.utilsVersion;
+  const [major, minor] = version.split(".").map(Number);
+  const syntax: DrbdSyntax = (major ?? 9) >= 9 ? "9" : (minor ?? 4) >= 4 ? "8.4" : "8.3";
+  return { syntax, utils: v.utilsVersion, kernel: v.kernelVersion ?? null };
+}
+
+export function createHandlers(ctx: MethodContext): Handlers {
+  const { hypervisor } = ctx;
+  let syntaxCache: Promise<DrbdSyntax> | undefined;
+  const syntax = () => (syntaxCache ??= drbdSyntax().then((v) => v.syntax));
+  const drbd = async (build: (s: DrbdSyntax) => string[]) => {
+    await runDrbd(build(await syntax()));
+    return OK;
+  };
+  const configSyntax = async (): Promise<"8.4" | "9"> => ((await syntax()) === "9" ? "9" : "8.4");
+
+  return {
+    "agent.hello": async () => ({
+      agentVersion: AGENT_VERSION,
+      protocolVersion: PROTOCOL_VERSION,
+      capabilities: ["drbd.events", "vm.poll"],
+      simulated: ctx.simulated,
+    }),
+    "host.facts": async () => {
+      const info = await hypervisor.hostInfo();
+      const drbdVersions = await readDrbdVersions().catch((err: unknown) => {
+        ctx.log(`drbdadm --version: ${toAppError(err).message}`);
+        return {};
+      });
+      return {
+        hostname: info.hostname,
+        hypervisor: hypervisor.kind,
+        memory: {
+          totalKiB: info.totalKiB,
+          freeKiB: info.freeKiB,
+          ...(info.dom0KiB === undefined ? {} : { dom0KiB: info.dom0KiB }),
+        },
+        cpus: info.cpus,
+        versions: { ...info.versions, ...drbdVersions },
+      };
+    },
+    "drbd.status": () => readDrbdStatus(),
+    "drbd.version": () => drbdSyntax(),
+    "drbd.up": ({ resource }) => drbd((s) => drbdUpArgv(s, resource)),
+    "drbd.down": ({ resource }) => drbd((s) => drbdDownArgv(s, resource)),
+    "drbd.adjust": ({ resource }) => drbd((s) => drbdAdjustArgv(s, resource)),
+    "drbd.secondary": ({ resource }) => drbd((s) => drbdSecondaryArgv(s, resource)),
+    "drbd.disconnect": ({ resource }) => drbd((s) => drbdDisconnectArgv(s, resource)),
+    "drbd.invalidate": ({ resource }) => drbd((s) => drbdInvalidateArgv(s, resource)),
+    "drbd.primary": ({ resource, force }) => drbd((s) => drbdPrimaryArgv(s, resource, { force })),
+    "drbd.connect": ({ resource, discardMyData }) =>
+      drbd((s) => drbdConnectArgv(s, resource, { discardMyData })),
+    "drbd.createMd": async ({ resource, force }) => ({
+      ok: true as const,
+      output: await runDrbd(drbdCreateMdArgv(await syntax(), resource, { force })),
+    }),
+    "drbd.newCurrentUuid": ({ resource }) =>
+      drbd((s) => drbdNewCurrentUuidArgv(s, resource, { clearBitmap: true })),
+    "drbd.readConfig": async ({ resource }) => ({
+      path: path.join(ctx.drbdConfigDir, `${resource}.res`),
+      content: readResourceFile(ctx.drbdConfigDir, resource),
+    }),
+    "drbd.validateConfig": async ({ resource, content }) => ({
+      dump: await validateResourceFile(content, resource, await configSyntax()),
+    }),
+    "drbd.writeConfig": async ({ resource, content }) =>
+      writeResourceFile(ctx.drbdConfigDir, resource, content, await configSyntax()),
+    "vm.list": async () => ({ vms: await hypervisor.listVms() }),
+    "vm.start": async ({ name }) => (await hypervisor.start(name), OK),
+    "vm.shutdown": async ({ name }) => (await hypervisor.shutdown(name), OK),
+    "vm.destroy": async ({ name }) => (await hypervisor.destroy(name), OK),
+    "vm.setMemory": async ({ name, memoryMiB }) => (await hypervisor.setMemory(name, memoryMiB), OK),
+    "vm.setMaxMemory": async ({ name, memoryMiB }) => (await hypervisor.setMaxMemory(name, memoryMiB), OK),
+    "lvm.listVolumes": async ({ vg }) =>
+      parseLvsJson(await runChecked(lvsJson(vg)), vg === undefined ? {} : { vg }),
+    "lvm.listGroups": async () => parseVgsJson(await runChecked(vgsJson())),
+    "lvm.createVolume": async ({ vg, name, sizeBytes }) => (
+      await runChecked(lvcreate(vg, name, sizeBytes)),
+      OK
+    ),
+    "lvm.removeVolume": async ({ vg, name }) => (await runChecked(lvremove(vg, name)), OK),
+    "fs.blkid": async ({ device }) => {
+      const r = await execArgv(blkidArgv(device));
+      if (r.exitCode === 2 && !r.timedOut) return { type: null, uuid: null, label: null }; // no signature
+      if (r.exitCode !== 0 || r.timedOut)
+        throw new AppError("COMMAND_FAILED", `blkid ${device} exited ${r.exitCode}`, {
+          details: { argv: r.argv, exitCode: r.exitCode, stderr: r.stderr },
+        });
+      const v = parseBlkidExport(r.stdout);
+      return { type: v.TYPE ?? null, uuid: v.UUID ?? null, label: v.LABEL ?? null };
+    },
+    "fs.fsck": async ({ device }) => {
+      const r = await execArgv(fsckArgv(device), { timeoutMs: METHODS["fs.fsck"].timeoutMs });
+      if (r.timedOut || r.exitCode === null)
+        throw new AppError("COMMAND_TIMEOUT", `fsck ${device} did not finish`, { details: { argv: r.argv } });
+      // fsck(8): 0 no errors, 1 errors corrected; 2 and above need a reboot or a human.
+      return { exitCode: r.exitCode, clean: r.exitCode <= 1, output: (r.stdout + r.stderr).slice(-4000) };
+    },
+    "fs.mount": async ({ device, mountPoint, fsType }) => (
+      await runChecked(mountArgv(device, mountPoint, fsType)),
+      OK
+    ),
+    "fs.umount": async ({ mountPoint }) => (await runChecked(umountArgv(mountPoint)), OK),
+    "fs.mkfsExt4": async ({ device, label }) => (await runChecked(mkfsExt4Argv(device, label)), OK),
+    "fs.isMounted": async ({ mountPoint }) => {
+      const entry = parseProcMounts(fs.readFileSync(ctx.mountsFile, "utf8")).findLast(
+        (m) => m.mountPoint === mountPoint,
+      );
+      return { mounted: entry !== undefined, device: entry?.device ?? null, fsType: entry?.fsType ?? null };
+    },
+  };
+}
