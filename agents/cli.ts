@@ -8,13 +8,16 @@ import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ZHypervisorKind } from "./protocol/schemas";
 import { createHypervisor, detectHypervisor } from "./hypervisor";
+import { AGENT_VERSION } from "./protocol/version";
 import { PARSE_FORMATS } from "./parsers/registry";
+import { PROTOCOL_VERSION } from "./protocol/methods";
 import { serveAgent } from "./server";
 
 const USAGE = [
   "usage: tandem-agent serve [--poll-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt]",
   "                          [--drbd-config-dir /etc/drbd.d] [--mounts-file /proc/mounts] [--simulated]",
   "       tandem-agent parse <format> [file]",
+  "       tandem-agent version",
 ].join("\n");
 
 /** `parse`: exit 0 with JSON, or 2 with the parser's error (which names the offending line). */
@@ -45,6 +48,12 @@ function parseCommand(format: string | undefined, file: string | undefined): num
 }
 
 async function main(): Promise<number> {
+  if (process.argv[2] === "version") {
+    process.stdout.write(
+      `${JSON.stringify({ agentVersion: AGENT_VERSION, protocolVersion: PROTOCOL_VERSION })}\n`,
+    );
+    return 0;
+  }
   if (process.argv[2] === "parse") {
     const rest = process.argv.slice(3);
     if (rest.length > 2) {

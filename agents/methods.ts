@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { AppError, toAppError } from "./protocol/errors";
 import { METHODS, PROTOCOL_VERSION, type MethodName } from "./protocol/methods";
 import { execArgv, runChecked } from "./exec";
+import { AGENT_VERSION } from "./protocol/version";
 import {
   drbdAdjustArgv,
   drbdConnectArgv,
@@ -31,8 +32,6 @@ import { parseBlkidExport, parseProcMounts } from "./drivers/fs/parse";
 import { lvcreate, lvremove, lvsJson, vgsJson } from "./drivers/lvm/commands";
 import { parseLvsJson, parseVgsJson } from "./drivers/lvm/parse-lvm-report";
 import type { Hypervisor } from "./hypervisor";
-
-export const AGENT_VERSION = "0.2.0";
 
 export interface MethodContext {
   hypervisor: Hypervisor;

@@ -11,6 +11,7 @@ import {
   type ResultOf,
 } from "../../agents/protocol/methods";
 import type { THello } from "../../agents/protocol/schemas";
+import { AGENT_VERSION } from "../../agents/protocol/version";
 import { createLineDecoder, encodeMessage, type RpcFailure, type RpcSuccess } from "../../agents/rpc";
 import type { AgentStream, Transport } from "../transport/types";
 
@@ -92,6 +93,15 @@ export class AgentClient {
     params: ParamsOf<M>,
     options: { timeoutMs?: number } = {},
   ): Promise<ResultOf<M>> {
+    if (METHODS[method].mutates && this.hello && this.hello.agentVersion !== AGENT_VERSION) {
+      return Promise.reject(
+        new AppError(
+          "AGENT_VERSION_MISMATCH",
+          `${this.host}: agent ${this.hello.agentVersion} is not ${AGENT_VERSION}; upgrade it before ${method}`,
+          { details: { host: this.host, agentVersion: this.hello.agentVersion, expected: AGENT_VERSION } },
+        ),
+      );
+    }
     return this.send(method, params, options.timeoutMs, false) as Promise<ResultOf<M>>;
   }
 

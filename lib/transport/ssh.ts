@@ -4,7 +4,7 @@
  * about what the commands do.
  */
 import { PassThrough } from "node:stream";
-import { Client, type ClientChannel } from "ssh2";
+import { type SFTPWrapper, Client, type ClientChannel } from "ssh2";
 import type { ExecResult } from "../../agents/exec";
 import { AppError, type ErrorDetails } from "../errors";
 import { fingerprintSha256, normalizeFingerprint } from "./host-key";
@@ -36,6 +36,10 @@ export type SshTransport = Transport & {
   exec(argv: readonly string[], opts?: SshExecOptions): Promise<ExecResult>;
   /** True while a ready connection is up. */
   connected(): boolean;
+  /** Writes `data` to `remotePath` over SFTP (creating or truncating it) with `mode`. */
+  putFile(remotePath: string, data: Buffer, mode: number): Promise<void>;
+  /** Renames over SFTP with posix-rename@openssh.com: an existing `to` is replaced atomically. */
+  renameFile(from: string, to: string): Promise<void>;
 };
 
 const DEFAULTS = {
@@ -348,11 +352,54 @@ export function createSshTransport(options: SshTransportOptions): SshTransport {
     };
   }
 
+  /** An SFTP session on the shared connection; the caller ends it. */
+  async function sftp(): Promise<SFTPWrapper> {
+    const conn = connection();
+    await conn.ready;
+    return new Promise((resolve, reject) =>
+      conn.client.sftp((err, session) =>
+        err
+          ? reject(
+              new AppError("COMMAND_FAILED", `${description}: SFTP unavailable: ${err.message}`, {
+                details: { host: target },
+              }),
+            )
+          : resolve(session),
+      ),
+    );
+  }
+
+  async function withSftp(
+    what: string,
+    fn: (s: SFTPWrapper, done: (err: Error | null | undefined) => void) => void,
+  ): Promise<void> {
+    const session = await sftp();
+    try {
+      await new Promise<void>((resolve, reject) =>
+        fn(session, (err) =>
+          err
+            ? reject(
+                new AppError("COMMAND_FAILED", `${description}: ${what}: ${err.message}`, {
+                  details: { host: target },
+                }),
+              )
+            : resolve(),
+        ),
+      );
+    } finally {
+      session.end();
+    }
+  }
+
   return {
     kind: "ssh",
     description,
     open,
     exec,
+    putFile: (remotePath, data, mode) =>
+      withSftp(`write ${remotePath}`, (s, done) => s.writeFile(remotePath, data, { mode }, done)),
+    renameFile: (from, to) =>
+      withSftp(`rename ${from} to ${to}`, (s, done) => s.ext_openssh_rename(from, to, done)),
     connected: () => current !== null && current.isReady && current.isAlive,
     dispose() {
       const conn = current;

@@ -97,6 +97,8 @@ async function startIn(dir: string, opts: StartSshdOptions): Promise<SshdHandle>
     `AllowUsers ${username}`,
     "LogLevel VERBOSE",
     "PermitUserEnvironment no",
+    // SFTP (agent install/upgrade), as Debian's default sshd_config offers it.
+    "Subsystem sftp internal-sftp",
   ];
   await writeFile(configPath, config.join("\n") + "\n");
 

@@ -109,6 +109,21 @@ describe("AgentClient", () => {
     client.stop();
   });
 
+  it("refuses state-changing methods on an agent of another version, but still reads from it", async () => {
+    const old = { result: { ...HELLO.result, agentVersion: "0.0.9" } };
+    const client = new AgentClient(
+      "h",
+      fakeTransport((r) => (r.method === "agent.hello" ? old : { result: { vms: [] } })),
+    );
+    await ready(client);
+    await expect(client.call("vm.list", {})).resolves.toEqual({ vms: [] });
+    await expect(client.call("drbd.primary", { resource: "r1", force: false })).rejects.toMatchObject({
+      code: "AGENT_VERSION_MISMATCH",
+      details: { agentVersion: "0.0.9" },
+    });
+    client.stop();
+  });
+
   it("delivers valid notifications and drops invalid ones", async () => {
     const transport = fakeTransport((r) => (r.method === "agent.hello" ? HELLO : undefined));
     const client = new AgentClient("h", transport);
