@@ -2,6 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import ssh2 from "ssh2";
+import { authorizedKeysLine } from "../../lib/agent-install/authorized-keys";
 import { installAgent } from "../../lib/agent-install/install-agent";
 import { createSshTransport, type SshTransport } from "../../lib/transport/ssh";
 import { AGENT_VERSION } from "../../agents/protocol/version";
@@ -80,4 +82,49 @@ describe("installAgent", () => {
       });
     },
   );
+});
+
+describe("authorizedKeysLine", () => {
+  it("lets the panel's key run only the agent, whatever command it asks for", async () => {
+    const keys = ssh2.utils.generateKeyPairSync("ed25519");
+    // This machine has no hypervisor tool to detect, so the agent is told which one to drive.
+    const line = authorizedKeysLine({
+      publicKey: keys.public,
+      agentPath: path.join(DIST, "tandem-agent.js"),
+      nodePath: process.execPath,
+      agentArgs: ["--hypervisor", "xen-xl"],
+    });
+    expect(line).toMatch(
+      /^restrict,command="\S+ \S+tandem-agent\.js serve --hypervisor xen-xl" ssh-ed25519 \S+ tandem-panel$/,
+    );
+    const restricted = await startSshd({ authorizedKeys: [line] });
+    const conn = createSshTransport({
+      host: restricted.host,
+      port: restricted.port,
+      username: restricted.username,
+      privateKey: keys.private,
+      hostKeySha256: restricted.hostKeySha256,
+      agentArgv: ["unused"],
+    });
+    try {
+      // Asked to run `cat /etc/hostname`, sshd runs the agent instead: it answers a JSON-RPC hello.
+      const r = await conn.exec(["cat", "/etc/hostname"], {
+        stdin: '{"jsonrpc":"2.0","id":1,"method":"agent.hello","params":{"protocolVersion":1}}\n',
+        timeoutMs: 10_000,
+      });
+      expect(r.stdout).toContain(`"agentVersion":"${AGENT_VERSION}"`);
+      expect(restricted.log()).toContain("forced-command");
+    } finally {
+      conn.dispose();
+      await restricted.stop();
+    }
+  });
+
+  it("refuses what is not a public key, unsafe paths and arguments", () => {
+    expect(() => authorizedKeysLine({ publicKey: 'ssh-ed25519 AAAA" ,command="sh' })).toThrow(/publicKey/);
+    expect(() => authorizedKeysLine({ publicKey: "ssh-ed25519 AAAAC3Nz", agentPath: '/x" sh "' })).toThrow();
+    expect(() => authorizedKeysLine({ publicKey: "ssh-ed25519 AAAAC3Nz", agentArgs: ['x"; sh'] })).toThrow(
+      /agentArgs/,
+    );
+  });
 });
