@@ -17,8 +17,10 @@ const DOM0 = "Domain-0";
 /** Xen through `xl`: running domains from `xl list` (+ `xl list -l` for max memory), stopped ones from config files. */
 export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
   const run = options.run ?? ((argv: readonly string[]) => runChecked(argv));
-  // `xl list -l` is heavier than `xl list`; reuse its last answer while the table (ids, memory, states) is unchanged.
-  let longCache: { table: string; long: ReturnType<typeof parseXlListLong>; uses: number } | undefined;
+  // `xl list -l` is heavier than `xl list`, and only adds max memory and disks, which change only when a
+  // domain is created or its maximum raised: reuse its last answer unless a domain is new or grew past its
+  // known maximum, and refresh it every LONG_REUSE_MAX polls anyway (a stopped domain needs no new read).
+  let longCache: { long: ReturnType<typeof parseXlListLong>; uses: number } | undefined;
   const LONG_REUSE_MAX = 10;
   return {
     kind: "xen-xl",
@@ -26,9 +28,16 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
     async listVms(): Promise<TVmInfo[]> {
       const table = await run(xlListArgv());
       const domains = parseXlList(table);
-      const tableKey = domains.map((d) => `${d.domId}:${d.name}:${d.memoryMiB}:${d.state}`).join(" ");
-      if (!longCache || longCache.table !== tableKey || longCache.uses >= LONG_REUSE_MAX) {
-        longCache = { table: tableKey, long: parseXlListLong(await run(xlListLongArgv())), uses: 0 };
+      const known = new Map((longCache?.long ?? []).map((d) => [d.domId, d]));
+      const stale = domains.some((d) => {
+        const k = known.get(d.domId);
+        return (
+          d.domId !== 0 &&
+          (!k || k.name !== d.name || (k.maxMemKiB !== undefined && d.memoryMiB * 1024 > k.maxMemKiB))
+        );
+      });
+      if (!longCache || stale || longCache.uses >= LONG_REUSE_MAX) {
+        longCache = { long: parseXlListLong(await run(xlListLongArgv())), uses: 0 };
       }
       longCache.uses++;
       const maxById = new Map(longCache.long.map((d) => [d.domId, d]));

@@ -94,3 +94,50 @@ describe("libvirt hypervisor", () => {
     expect(dumps()).toBe(3);
   });
 });
+
+describe("xen-xl hypervisor", () => {
+  const header = "Name                                        ID   Mem VCPUs      State   Time(s)\n";
+  const row = (name: string, id: number, mem: number) =>
+    `${name.padEnd(40)} ${String(id).padStart(5)} ${String(mem).padStart(5)}     1     -b----      1.0\n`;
+  const long = (doms: Array<[string, number, number]>) =>
+    JSON.stringify(
+      doms.map(([name, domid, maxMiB]) => ({
+        domid,
+        config: { c_info: { name }, b_info: { max_memkb: maxMiB * 1024 } },
+      })),
+    );
+  let table = header + row("Domain-0", 0, 1024) + row("web1", 3, 1024) + row("db1", 4, 512);
+  let longText = long([
+    ["web1", 3, 2048],
+    ["db1", 4, 512],
+  ]);
+  const calls: string[] = [];
+  const hv = createHypervisor("xen-xl", {
+    xenConfigDirs: [],
+    run: async (argv) => {
+      calls.push(argv.join(" "));
+      return argv.includes("-l") ? longText : table;
+    },
+  });
+  const longReads = () => calls.filter((c) => c === "xl list -l").length;
+
+  it("reads xl list -l only when a domain appears or outgrows its known maximum", async () => {
+    expect((await hv.listVms()).map((v) => `${v.name}:${v.memoryMiB}/${v.maxMemoryMiB}`)).toEqual([
+      "db1:512/512",
+      "web1:1024/2048",
+    ]);
+    expect(longReads()).toBe(1);
+    table = header + row("Domain-0", 0, 1024) + row("web1", 3, 1536); // db1 stopped, web1 ballooned up within its max
+    expect((await hv.listVms()).map((v) => `${v.name}:${v.memoryMiB}/${v.maxMemoryMiB}`)).toEqual([
+      "web1:1536/2048",
+    ]);
+    expect(longReads()).toBe(1);
+    table += row("mail1", 7, 1024); // a new domain
+    longText = long([
+      ["web1", 3, 2048],
+      ["mail1", 7, 1024],
+    ]);
+    expect((await hv.listVms()).map((v) => v.name)).toEqual(["mail1", "web1"]);
+    expect(longReads()).toBe(2);
+  });
+});
