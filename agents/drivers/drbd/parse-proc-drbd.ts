@@ -1,5 +1,11 @@
 import { ParseError } from "../../../lib/errors/app-error";
-import { ZDrbdDiskState, ZDrbdRole, type TDrbdDiskState, type TDrbdRole } from "../../protocol/schemas";
+import {
+  DRBD_REPLICATION_STATES,
+  ZDrbdDiskState,
+  ZDrbdRole,
+  type TDrbdDiskState,
+  type TDrbdRole,
+} from "../../protocol/schemas";
 import type { TDrbdDeviceReport, TDrbdPeerReport, TDrbdReport } from "../../parsers/shapes";
 
 /*
@@ -37,6 +43,9 @@ import type { TDrbdDeviceReport, TDrbdPeerReport, TDrbdReport } from "../../pars
 
 const TOOL = "/proc/drbd";
 
+/** DRBD 9's replication states less the two it added (Off, Established): what 8.x shows as a cs value. */
+const DRBD_8_REPLICATION_STATES = DRBD_REPLICATION_STATES.filter((s) => s !== "Off" && s !== "Established");
+
 /** drbd_strings.c `drbd_conn_s_names` (8.0-8.4). */
 export const PROC_DRBD_CONNECTION_STATES = [
   "Unconfigured",
@@ -51,19 +60,8 @@ export const PROC_DRBD_CONNECTION_STATES = [
   "WFConnection",
   "WFReportParams",
   "Connected",
-  "StartingSyncS",
-  "StartingSyncT",
-  "WFBitMapS",
-  "WFBitMapT",
-  "WFSyncUUID",
-  "SyncSource",
-  "SyncTarget",
-  "VerifyS",
-  "VerifyT",
-  "PausedSyncS",
-  "PausedSyncT",
-  "Ahead",
-  "Behind",
+  // 8.x prints the replication states in cs: too; DRBD 9 split them off (the same names).
+  ...DRBD_8_REPLICATION_STATES,
 ] as const;
 
 /** Names only DRBD 0.7's `cstate_to_name()` / `drbd_seq_show()` print. */
@@ -75,21 +73,7 @@ const DRBD_07_CONNECTION_STATES = [
 ] as const;
 
 /** cs values that are a replication state (DRBD 9 splits these off the connection state). */
-const REPLICATION_STATES: ReadonlySet<string> = new Set([
-  "StartingSyncS",
-  "StartingSyncT",
-  "WFBitMapS",
-  "WFBitMapT",
-  "WFSyncUUID",
-  "SyncSource",
-  "SyncTarget",
-  "VerifyS",
-  "VerifyT",
-  "PausedSyncS",
-  "PausedSyncT",
-  "Ahead",
-  "Behind",
-]);
+const REPLICATION_STATES: ReadonlySet<string> = new Set(DRBD_8_REPLICATION_STATES);
 
 const KNOWN_CS: ReadonlySet<string> = new Set<string>([
   ...PROC_DRBD_CONNECTION_STATES,
