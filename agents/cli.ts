@@ -15,7 +15,8 @@ import { serveAgent } from "./server";
 
 const USAGE = [
   "usage: tandem-agent serve [--poll-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt]",
-  "                          [--drbd-config-dir /etc/drbd.d] [--mounts-file /proc/mounts] [--simulated]",
+  "                          [--drbd-config-dir /etc/drbd.d] [--mounts-file /proc/mounts]",
+  "                          [--proc-drbd /proc/drbd] [--simulated]",
   "       tandem-agent parse <format> [file]",
   "       tandem-agent version",
 ].join("\n");
@@ -71,6 +72,7 @@ async function main(): Promise<number> {
       simulated: { type: "boolean", default: false },
       "drbd-config-dir": { type: "string", default: "/etc/drbd.d" },
       "mounts-file": { type: "string", default: "/proc/mounts" },
+      "proc-drbd": { type: "string", default: "/proc/drbd" },
     },
   });
   if (positionals[0] !== "serve") {
@@ -93,6 +95,7 @@ async function main(): Promise<number> {
     simulated: values.simulated,
     drbdConfigDir: values["drbd-config-dir"],
     mountsFile: values["mounts-file"],
+    procDrbdFile: values["proc-drbd"],
     log,
   });
   return 0;

@@ -20,11 +20,9 @@ import {
   drbdPrimaryArgv,
   drbdSecondaryArgv,
   drbdUpArgv,
-  drbdadmVersionArgv,
   type DrbdSyntax,
 } from "./drivers/drbd/commands";
-import { readDrbdStatus, readDrbdVersions } from "./drivers/drbd/driver";
-import { parseDrbdadmVersion } from "./drivers/drbd/parse-drbdadm-version";
+import { readDrbdStatus, readDrbdVersions, statusSourceOf, type DrbdHost } from "./drivers/drbd/driver";
 import { readResourceFile, validateResourceFile, writeResourceFile } from "./drivers/drbd/resource-file";
 import { runDrbd } from "./drivers/drbd/run";
 import { blkidArgv, fsckArgv, mkfsExt4Argv, mountArgv, umountArgv } from "./drivers/fs/commands";
@@ -40,6 +38,10 @@ export interface MethodContext {
   drbdConfigDir: string;
   /** The mount table (/proc/mounts). */
   mountsFile: string;
+  /** DRBD 8.x's state file (/proc/drbd), read when drbd-utils are older than 9. */
+  procDrbdFile: string;
+  /** This host's DRBD versions, syntax and status source (detected once per session). */
+  drbd: () => Promise<DrbdHost>;
   log: (message: string) => void;
 }
 
@@ -51,19 +53,9 @@ export type Handlers = {
 
 const OK = { ok: true as const };
 
-/** The DRBD command syntax of this host: the kernel module's version, or drbd-utils' when no module is loaded. */
-async function drbdSyntax(): Promise<{ syntax: DrbdSyntax; utils: string; kernel: string | null }> {
-  const v = parseDrbdadmVersion(await runDrbd(drbdadmVersionArgv()));
-  const version = v.kernelVersion ?? v.utilsVersion;
-  const [major, minor] = version.split(".").map(Number);
-  const syntax: DrbdSyntax = (major ?? 9) >= 9 ? "9" : (minor ?? 4) >= 4 ? "8.4" : "8.3";
-  return { syntax, utils: v.utilsVersion, kernel: v.kernelVersion ?? null };
-}
-
 export function createHandlers(ctx: MethodContext): Handlers {
   const { hypervisor } = ctx;
-  let syntaxCache: Promise<DrbdSyntax> | undefined;
-  const syntax = () => (syntaxCache ??= drbdSyntax().then((v) => v.syntax));
+  const syntax = async (): Promise<DrbdSyntax> => (await ctx.drbd()).syntax;
   const drbd = async (build: (s: DrbdSyntax) => string[]) => {
     await runDrbd(build(await syntax()));
     return OK;
@@ -95,8 +87,8 @@ export function createHandlers(ctx: MethodContext): Handlers {
         versions: { ...info.versions, ...drbdVersions },
       };
     },
-    "drbd.status": () => readDrbdStatus(),
-    "drbd.version": () => drbdSyntax(),
+    "drbd.status": async () => readDrbdStatus(statusSourceOf(await ctx.drbd(), ctx.procDrbdFile)),
+    "drbd.version": () => ctx.drbd(),
     "drbd.up": ({ resource }) => drbd((s) => drbdUpArgv(s, resource)),
     "drbd.down": ({ resource }) => drbd((s) => drbdDownArgv(s, resource)),
     "drbd.adjust": ({ resource }) => drbd((s) => drbdAdjustArgv(s, resource)),

@@ -17,7 +17,7 @@ import {
   RPC_SERVER_ERROR,
   type RpcMessage,
 } from "./rpc";
-import { watchDrbd } from "./drivers/drbd/driver";
+import { drbdDetector, statusSourceOf, watchDrbdStatus } from "./drivers/drbd/driver";
 import type { Hypervisor } from "./hypervisor";
 import { createHandlers } from "./methods";
 
@@ -30,6 +30,8 @@ export interface AgentOptions {
   drbdConfigDir: string;
   /** The mount table (default /proc/mounts). */
   mountsFile: string;
+  /** DRBD 8.x's state file (default /proc/drbd). */
+  procDrbdFile: string;
   log: (message: string) => void;
 }
 
@@ -48,11 +50,14 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
   const notify = <N extends NotificationName>(method: N, params: NotificationParams<N>) =>
     send({ jsonrpc: "2.0", method, params });
 
+  const drbd = drbdDetector();
   const handlers = createHandlers({
     hypervisor,
     simulated: options.simulated,
     drbdConfigDir: options.drbdConfigDir,
     mountsFile: options.mountsFile,
+    procDrbdFile: options.procDrbdFile,
+    drbd,
     log,
   });
 
@@ -115,7 +120,8 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
 
   // Live changes: DRBD from its event stream, VMs by polling (xl has no event stream).
   let lastDrbd = "";
-  const drbdWatch = watchDrbd(
+  const drbdWatch = watchDrbdStatus(
+    async () => statusSourceOf(await drbd(), options.procDrbdFile),
     (status: TDrbdStatus) => {
       const json = JSON.stringify(status);
       if (json === lastDrbd) return;
@@ -123,6 +129,7 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
       notify("drbd.changed", status);
     },
     (message) => log(message),
+    { pollMs: options.pollMs },
   );
   let lastVms = "";
   let polling = false;

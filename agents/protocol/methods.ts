@@ -97,10 +97,13 @@ export const METHODS = {
       utils: z.string(),
       kernel: z.string().nullable(),
       syntax: z.enum(["8.3", "8.4", "9"]),
+      /** Where drbd.status reads the state: events2 (drbd-utils 9) or /proc/drbd (utils 8.3/8.4). */
+      statusSource: z.enum(["events2", "proc-drbd"]),
     }),
     timeoutMs: TMO_URGENT,
     mutates: false,
-    description: "drbd-utils and kernel module versions, and the command syntax they take.",
+    description:
+      "drbd-utils and kernel module versions, the command syntax they take, and where the state is read.",
   }),
   "drbd.up": drbdAction("drbd.up", "drbdadm up: attach the backing disk and connect."),
   "drbd.down": drbdAction(

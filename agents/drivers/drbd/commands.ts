@@ -115,3 +115,13 @@ export function drbdDumpArgv(
     resourceArg(resource),
   ];
 }
+
+/** Names of the resources configured for this host (one line, space-separated); every DRBD utils version. */
+export function drbdShResourcesArgv(): string[] {
+  return ["drbdadm", "sh-resources"];
+}
+
+/** The minor of each of the resource's volumes on this host, one per line, in volume-number order. */
+export function drbdShMinorArgv(resource: string): string[] {
+  return ["drbdadm", "sh-minor", resourceArg(resource)];
+}

@@ -1,9 +1,19 @@
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import type { TDrbdStatus } from "../../protocol/schemas";
 import { runDrbd } from "./run";
 import { createLineDecoder } from "../../rpc";
-import { drbdadmVersionArgv, drbdEvents2NowArgv, drbdEvents2StreamArgv } from "./commands";
+import {
+  drbdShMinorArgv,
+  drbdShResourcesArgv,
+  drbdadmVersionArgv,
+  drbdEvents2NowArgv,
+  drbdEvents2StreamArgv,
+  type DrbdSyntax,
+} from "./commands";
 import { parseDrbdadmVersion } from "./parse-drbdadm-version";
+import { parseProcDrbd } from "./parse-proc-drbd";
+import { minorOwners, parseShMinor, parseShResources, procDrbdToStatus } from "./proc-status";
 import {
   applyEvents2Record,
   createEvents2State,
@@ -12,8 +22,41 @@ import {
   parseEvents2Now,
 } from "./parse-events2";
 
-export async function readDrbdStatus(): Promise<TDrbdStatus> {
-  return parseEvents2Now(await runDrbd(drbdEvents2NowArgv()));
+/**
+ * Where this host's DRBD state is read: `drbdsetup events2` needs drbd-utils 9 (which also drives 8.4
+ * kernels); with the utils of DRBD 8.3 / 8.4 only /proc/drbd has it.
+ */
+export type DrbdStatusSource = { kind: "events2" } | { kind: "proc-drbd"; file: string };
+
+export interface DrbdHost {
+  /** Command syntax: the kernel module's version, or drbd-utils' when no module is loaded. */
+  syntax: DrbdSyntax;
+  utils: string;
+  kernel: string | null;
+  statusSource: DrbdStatusSource["kind"];
+}
+
+export async function detectDrbd(): Promise<DrbdHost> {
+  const v = parseDrbdadmVersion(await runDrbd(drbdadmVersionArgv()));
+  const [major, minor] = (v.kernelVersion ?? v.utilsVersion).split(".").map(Number);
+  const syntax: DrbdSyntax = (major ?? 9) >= 9 ? "9" : (minor ?? 4) >= 4 ? "8.4" : "8.3";
+  // events2 needs drbd-utils 9 (which also drives 8.4 modules); a 9 module's /proc/drbd lists no devices.
+  const utilsMajor = Number(v.utilsVersion.split(".")[0]);
+  return {
+    syntax,
+    utils: v.utilsVersion,
+    kernel: v.kernelVersion ?? null,
+    statusSource: utilsMajor >= 9 || syntax === "9" ? "events2" : "proc-drbd",
+  };
+}
+
+export async function readDrbdStatus(source: DrbdStatusSource = { kind: "events2" }): Promise<TDrbdStatus> {
+  if (source.kind === "events2") return parseEvents2Now(await runDrbd(drbdEvents2NowArgv()));
+  const report = parseProcDrbd(fs.readFileSync(source.file, "utf8"));
+  const resources = [];
+  for (const resource of parseShResources(await runDrbd(drbdShResourcesArgv())))
+    resources.push({ resource, minors: parseShMinor(await runDrbd(drbdShMinorArgv(resource))) });
+  return procDrbdToStatus(report, minorOwners(resources));
 }
 
 export async function readDrbdVersions(): Promise<Record<string, string>> {
@@ -23,6 +66,61 @@ export async function readDrbdVersions(): Promise<Record<string, string>> {
 
 export interface DrbdWatch {
   stop(): void;
+}
+
+/**
+ * Calls `onStatus` with the whole status at start and after every change: from the events2 stream, or for
+ * /proc/drbd (which has no change notification) by reading it every `pollMs`. `source` is asked once.
+ */
+export function watchDrbdStatus(
+  source: () => Promise<DrbdStatusSource>,
+  onStatus: (status: TDrbdStatus) => void,
+  onError: (message: string) => void,
+  options: { pollMs: number },
+): DrbdWatch {
+  let inner: DrbdWatch | undefined;
+  let stopped = false;
+  source().then(
+    (s) => {
+      if (stopped) return;
+      inner =
+        s.kind === "events2" ? watchDrbd(onStatus, onError) : pollDrbd(s, onStatus, onError, options.pollMs);
+    },
+    (err: unknown) => {
+      // No usable drbdadm (not installed, unreadable version): fall back to the stream, which reports and retries.
+      onError(`drbdadm --version: ${err instanceof Error ? err.message : String(err)}`);
+      if (!stopped) inner = watchDrbd(onStatus, onError);
+    },
+  );
+  return {
+    stop() {
+      stopped = true;
+      inner?.stop();
+    },
+  };
+}
+
+function pollDrbd(
+  source: DrbdStatusSource,
+  onStatus: (status: TDrbdStatus) => void,
+  onError: (message: string) => void,
+  pollMs: number,
+): DrbdWatch {
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      onStatus(await readDrbdStatus(source));
+    } catch (err) {
+      onError(err instanceof Error ? err.message : String(err));
+    } finally {
+      busy = false;
+    }
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), pollMs);
+  return { stop: () => clearInterval(timer) };
 }
 
 /**
@@ -93,4 +191,20 @@ export function watchDrbd(
       child?.kill();
     },
   };
+}
+
+/** detectDrbd once per agent session; a failure (drbdadm missing) is not cached, so the next call retries. */
+export function drbdDetector(detect: () => Promise<DrbdHost> = detectDrbd): () => Promise<DrbdHost> {
+  let cached: Promise<DrbdHost> | undefined;
+  return () => {
+    cached ??= detect().catch((err: unknown) => {
+      cached = undefined;
+      throw err;
+    });
+    return cached;
+  };
+}
+
+export function statusSourceOf(host: DrbdHost, procDrbdFile: string): DrbdStatusSource {
+  return host.statusSource === "events2" ? { kind: "events2" } : { kind: "proc-drbd", file: procDrbdFile };
 }
