@@ -1,3 +1,5 @@
+import createNextIntlPlugin from "next-intl/plugin";
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native or stream-heavy modules stay outside Next's bundles; the custom server (server.ts) owns them.
@@ -13,4 +15,6 @@ const nextConfig = {
   typescript: { ignoreBuildErrors: true },
   reactStrictMode: true,
 };
-export default nextConfig;
+
+// Locale, messages and time zone per request come from i18n/request.ts (no locale in the URL).
+export default createNextIntlPlugin("./i18n/request.ts")(nextConfig);

@@ -1,18 +1,25 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import type { TFarmView } from "@/lib/farm/view";
 import { HostCard } from "./host-card";
+import { ErrorMessage } from "./error-message";
+import { LanguageSwitcher } from "./language-switcher";
 import { ResourcePair } from "./resource-pair";
-import { useFarm } from "./use-farm";
+import { useFarm, type FarmState } from "./use-farm";
 
 export function FarmDashboard() {
+  const t = useTranslations("dashboard");
   const state = useFarm();
   const farm = state.status === "loading" ? null : state.farm;
   return (
     <main className="mx-auto max-w-7xl p-4 sm:p-6">
       <header className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
-        <h1 className="text-2xl font-semibold tracking-tight">Tandem</h1>
-        <LiveIndicator state={state} />
+        <h1 className="text-2xl font-semibold tracking-tight">{t("brand")}</h1>
+        <div className="flex flex-wrap items-center gap-4">
+          <LiveIndicator state={state} />
+          <LanguageSwitcher />
+        </div>
       </header>
       {farm?.simulated && (
         <p
@@ -20,25 +27,27 @@ export function FarmDashboard() {
           data-testid="simulated-banner"
           className="mb-4 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900"
         >
-          <strong>Simulated farm.</strong> These hosts, DRBD resources and VMs are simulated on this machine;
-          no real host is managed. Add a tandem.config.json to manage real hosts (see the README).
+          <strong>{t("simulatedTitle")}</strong> {t("simulatedBody")}
         </p>
       )}
       {state.status === "error" && (
         <p
           role="alert"
+          data-testid="farm-error"
           className="mb-4 rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900"
         >
-          {state.message}
+          {state.error.code === null ? t("panelNoAnswer") : t("requestFailed")}{" "}
+          <ErrorMessage error={state.error} />
         </p>
       )}
-      {state.status === "loading" && <p className="text-slate-500">Loading the farm…</p>}
+      {state.status === "loading" && <p className="text-slate-500">{t("loading")}</p>}
       {farm && <FarmGrid farm={farm} />}
     </main>
   );
 }
 
-function LiveIndicator({ state }: { state: ReturnType<typeof useFarm> }) {
+function LiveIndicator({ state }: { state: FarmState }) {
+  const t = useTranslations("dashboard");
   const live = state.status === "ok" && state.live;
   return (
     <span data-testid="live-indicator" className={`text-sm ${live ? "text-emerald-700" : "text-slate-500"}`}>
@@ -46,12 +55,13 @@ function LiveIndicator({ state }: { state: ReturnType<typeof useFarm> }) {
         aria-hidden
         className={`mr-1 inline-block h-2 w-2 rounded-full ${live ? "bg-emerald-500" : "bg-slate-400"}`}
       />
-      {live ? "Live" : "Not live: showing the last data received"}
+      {live ? t("live") : t("notLive")}
     </span>
   );
 }
 
 function FarmGrid({ farm }: { farm: TFarmView }) {
+  const t = useTranslations("dashboard");
   const [left, right, ...others] = farm.hosts;
   return (
     <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(18rem,26rem)_minmax(0,1fr)]">
@@ -61,11 +71,9 @@ function FarmGrid({ farm }: { farm: TFarmView }) {
           id="resources-title"
           className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500"
         >
-          DRBD resources
+          {t("resourcesTitle")}
         </h2>
-        {farm.resources.length === 0 && (
-          <p className="text-sm text-slate-500">No DRBD resource reported yet.</p>
-        )}
+        {farm.resources.length === 0 && <p className="text-sm text-slate-500">{t("noResources")}</p>}
         <ul className="space-y-2">
           {farm.resources.map((r) => (
             <ResourcePair key={r.name} resource={r} hosts={farm.hosts.map((h) => h.name)} />

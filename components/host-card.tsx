@@ -1,4 +1,8 @@
+import { useTranslations } from "next-intl";
 import type { TFarmView } from "@/lib/farm/view";
+import { ErrorMessage } from "./error-message";
+import { Name, Term } from "./i18n/term";
+import { useFormatDateTime } from "./i18n/use-units";
 import { MemoryGauge } from "./memory-gauge";
 import { VmRow } from "./vm-row";
 
@@ -6,6 +10,8 @@ type Host = TFarmView["hosts"][number];
 type Vm = TFarmView["vms"][number];
 
 export function HostCard({ host, vms }: { host: Host; vms: Vm[] }) {
+  const t = useTranslations("host");
+  const formatDateTime = useFormatDateTime();
   const running = vms.filter((v) => v.state !== "shutoff").length;
   return (
     <section
@@ -15,29 +21,40 @@ export function HostCard({ host, vms }: { host: Host; vms: Vm[] }) {
     >
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h2 id={`host-title-${host.name}`} className="text-lg font-semibold">
-          {host.name}
+          <Name>{host.name}</Name>
         </h2>
-        <span className="text-xs text-slate-500">{host.hypervisor ?? "hypervisor unknown"}</span>
+        <span className="text-xs text-slate-500">
+          {host.hypervisor ? <Term kind="hypervisor" value={host.hypervisor} /> : t("hypervisorUnknown")}
+        </span>
       </div>
       {host.reachable ? (
         <p className="text-sm text-emerald-700" data-testid={`host-${host.name}-status`}>
-          Reachable · {running} of {vms.length} VMs running
+          {t("reachable", { running, total: vms.length })}
         </p>
       ) : (
         <p className="text-sm text-red-700" data-testid={`host-${host.name}-status`}>
-          Unreachable{host.error ? `: ${host.error.message}` : ""}
-          {host.stale && host.lastSeenAt
-            ? ` · showing the state last seen ${new Date(host.lastSeenAt).toLocaleString()}`
-            : ""}
+          {t("unreachable")}
+          {host.error && (
+            <>
+              {": "}
+              <ErrorMessage error={host.error} />
+            </>
+          )}
+          {host.stale && host.lastSeenAt && (
+            <>
+              {" · "}
+              {t("staleSince", { time: formatDateTime(host.lastSeenAt) })}
+            </>
+          )}
         </p>
       )}
       {host.memory && <MemoryGauge host={host.name} memory={host.memory} />}
-      <h3 className="mt-4 mb-1 text-sm font-semibold uppercase tracking-wide text-slate-500">VMs</h3>
+      <h3 className="mt-4 mb-1 text-sm font-semibold uppercase tracking-wide text-slate-500">
+        {t("vmsTitle")}
+      </h3>
       {vms.length === 0 ? (
         <p className="text-sm text-slate-500">
-          {host.reachable || host.stale
-            ? "No VMs."
-            : "Not known: the host has not answered since Tandem started."}
+          {host.reachable || host.stale ? t("noVms") : t("vmsUnknown")}
         </p>
       ) : (
         <ul className={`divide-y divide-slate-100 ${host.stale ? "opacity-60" : ""}`}>

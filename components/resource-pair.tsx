@@ -1,4 +1,7 @@
+import { useFormatter, useTranslations } from "next-intl";
 import type { TFarmView } from "@/lib/farm/view";
+import { Name, Term } from "./i18n/term";
+import { useFormatEta } from "./i18n/use-units";
 
 type Resource = TFarmView["resources"][number];
 type Side = Resource["sides"][number];
@@ -16,35 +19,32 @@ const DISK_STYLE: Record<string, string> = {
   Detaching: "text-red-700",
 };
 
-function eta(seconds: number | null): string {
-  if (seconds === null) return "";
-  if (seconds < 90) return `${seconds} s left`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min left`;
-  return `${(seconds / 3600).toFixed(1)} h left`;
-}
-
 function SideView({ side, align }: { side: Side | undefined; align: "left" | "right" }) {
-  if (!side) return <div className="text-xs text-slate-400">not on this host</div>;
+  const t = useTranslations("resource");
+  if (!side) return <div className="text-xs text-slate-400">{t("notOnHost")}</div>;
   return (
     <div
       data-testid={`side-${side.host}`}
       className={`min-w-0 ${align === "right" ? "text-right" : ""} ${side.stale ? "opacity-60" : ""}`}
     >
-      <div className="truncate text-xs text-slate-500">{side.host}</div>
+      <Name className="block truncate text-xs text-slate-500">{side.host}</Name>
       <div
         data-testid="role"
         className={side.role === "Primary" ? "font-semibold text-slate-900" : "text-slate-600"}
       >
-        {side.role}
+        <Term kind="role" value={side.role} />
       </div>
       <div data-testid="disk" className={`text-xs ${DISK_STYLE[side.disk] ?? ""}`}>
-        {side.disk}
+        <Term kind="disk" value={side.disk} />
       </div>
     </div>
   );
 }
 
 export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: string[] }) {
+  const t = useTranslations("resource");
+  const format = useFormatter();
+  const formatEta = useFormatEta();
   const [a, b] = hosts;
   const left = resource.sides.find((s) => s.host === a);
   const right = resource.sides.find((s) => s.host === b);
@@ -57,10 +57,10 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
       className={`rounded-lg border bg-white p-3 shadow-sm ${healthy ? "border-slate-200" : "border-amber-400"}`}
     >
       <div className="mb-1 flex items-baseline justify-between text-sm">
-        <span className="font-semibold">{resource.name}</span>
-        <span className="text-xs text-slate-500">
-          {resource.minor === null ? "" : `/dev/drbd${resource.minor}`}
-        </span>
+        <Name className="font-semibold">{resource.name}</Name>
+        {resource.minor !== null && (
+          <Name className="text-xs text-slate-500">{`/dev/drbd${resource.minor}`}</Name>
+        )}
       </div>
       <div className="grid grid-cols-[1fr_auto_1fr] items-center gap-2">
         <SideView side={left} align="left" />
@@ -70,10 +70,12 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
             className={`mx-auto h-0.5 w-10 ${link?.connection === "Connected" ? "bg-emerald-500" : "bg-red-400"}`}
           />
           <div className={link?.connection === "Connected" ? "text-slate-600" : "text-red-700"}>
-            {link?.connection ?? "Unknown"}
+            {link ? <Term kind="connection" value={link.connection} /> : t("connectionUnknown")}
           </div>
           {link && link.replication !== "Established" && link.replication !== "Off" && (
-            <div className="text-slate-500">{link.replication}</div>
+            <div className="text-slate-500">
+              <Term kind="replication" value={link.replication} />
+            </div>
           )}
         </div>
         <SideView side={right} align="right" />
@@ -84,8 +86,15 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
             <div className="h-full bg-sky-500" style={{ width: `${syncing.syncPercent}%` }} />
           </div>
           <div className="mt-0.5 flex justify-between text-xs text-slate-600">
-            <span>Syncing {syncing.syncPercent.toFixed(1)} %</span>
-            <span>{eta(syncing.etaSeconds)}</span>
+            <span>
+              {t("syncing", {
+                percent: format.number(syncing.syncPercent, {
+                  minimumFractionDigits: 1,
+                  maximumFractionDigits: 1,
+                }),
+              })}
+            </span>
+            <span>{syncing.etaSeconds === null ? "" : formatEta(syncing.etaSeconds)}</span>
           </div>
         </div>
       )}

@@ -6,7 +6,8 @@ import type { TFarmView } from "@/lib/farm/view";
 
 export type FarmState =
   | { status: "loading" }
-  | { status: "error"; message: string; farm: TFarmView | null }
+  /** `code` is the API's error code, or null when the panel itself did not answer. */
+  | { status: "error"; error: { code: string | null; message: string }; farm: TFarmView | null }
   | { status: "ok"; farm: TFarmView; live: boolean };
 
 /**
@@ -29,16 +30,16 @@ export function useFarm(): FarmState {
       inFlight = true;
       try {
         const res = await fetch("/api/farm", { cache: "no-store" });
-        const body = (await res.json()) as TFarmView | { error: { message: string } };
+        const body = (await res.json()) as TFarmView | { error: { code: string; message: string } };
         if (cancelled) return;
-        if ("error" in body) setState({ status: "error", message: body.error.message, farm: last });
+        if ("error" in body) setState({ status: "error", error: body.error, farm: last });
         else {
           last = body;
           setState({ status: "ok", farm: body, live: live.current });
         }
       } catch (err) {
         if (!cancelled)
-          setState({ status: "error", message: `The panel does not answer (${String(err)}).`, farm: last });
+          setState({ status: "error", error: { code: null, message: String(err) }, farm: last });
       } finally {
         inFlight = false;
         if (again && !cancelled) {

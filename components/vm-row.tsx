@@ -1,4 +1,6 @@
+import { useFormatter, useTranslations } from "next-intl";
 import type { TFarmView } from "@/lib/farm/view";
+import { Name, Term } from "./i18n/term";
 
 type Vm = TFarmView["vms"][number];
 
@@ -13,23 +15,25 @@ const STATE_STYLE: Record<string, string> = {
 };
 
 export function VmRow({ vm }: { vm: Vm }) {
+  const t = useTranslations("vm");
+  const format = useFormatter();
   return (
     <li
       data-testid={`vm-${vm.name}`}
       className="flex flex-wrap items-center justify-between gap-x-3 py-1.5 text-sm"
     >
-      <span className="font-medium">{vm.name}</span>
+      <Name className="font-medium">{vm.name}</Name>
       <span className="flex items-center gap-2">
-        {vm.resource && <span className="text-xs text-slate-500">{vm.resource}</span>}
+        {vm.resource && <Name className="text-xs text-slate-500">{vm.resource}</Name>}
         <span className="tabular-nums text-slate-600" data-testid={`vm-${vm.name}-memory`}>
-          {vm.memoryMiB} / {vm.maxMemoryMiB} MiB
+          {t("memory", { current: format.number(vm.memoryMiB), max: format.number(vm.maxMemoryMiB) })}
         </span>
-        <span
-          data-testid={`vm-${vm.name}-state`}
+        <Term
+          testId={`vm-${vm.name}-state`}
+          kind="vmState"
+          value={vm.state}
           className={`rounded px-1.5 py-0.5 text-xs ${STATE_STYLE[vm.state] ?? "bg-slate-100"}`}
-        >
-          {vm.state}
-        </span>
+        />
       </span>
     </li>
   );

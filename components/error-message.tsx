@@ -1,0 +1,29 @@
+import { useTranslations } from "next-intl";
+import { isErrorCode } from "@/lib/errors/codes";
+
+/**
+ * An error as the reader's language says it (from its code), followed by the evidence as the host or tool
+ * printed it (English, marked so: it is quoted, not translated).
+ */
+export function ErrorMessage({ error }: { error: { code: string | null; message: string } }) {
+  const t = useTranslations("errors");
+  const text =
+    error.code === null
+      ? null
+      : isErrorCode(error.code)
+        ? t(error.code)
+        : t("unknownCode", { code: error.code });
+  return (
+    <>
+      {text}
+      {error.message && (
+        <>
+          {" "}
+          <q translate="no" lang="en" data-evidence className="font-mono text-xs">
+            {error.message}
+          </q>
+        </>
+      )}
+    </>
+  );
+}
