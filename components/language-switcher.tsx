@@ -27,7 +27,7 @@ export function LanguageSwitcher() {
         }}
       >
         {LOCALES.map((l) => (
-          <option key={l} value={l} lang={l}>
+          <option key={l} value={l} lang={l} translate="no">
             {t(l)}
           </option>
         ))}

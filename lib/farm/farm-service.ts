@@ -178,9 +178,11 @@ export class FarmService {
     Object.assign(h.obs, patch, { reachable: true, lastSeenAt: new Date() });
     if (!wasReachable) void this.options.inventory?.recordEvent("host.reachable", h.spec.name, null);
     this.emit({ type, id: h.spec.name, changed: Object.keys(patch) });
-    void this.options.inventory?.saveObservation(h.obs, this.getView()).catch((err: unknown) => {
-      this.options.log?.(`inventory: ${toAppError(err).message}`);
-    });
+    void this.options.inventory
+      ?.saveObservation(h.obs, () => this.getView())
+      .catch((err: unknown) => {
+        this.options.log?.(`inventory: ${toAppError(err).message}`);
+      });
   }
 
   private emit(change: FarmChange): void {

@@ -12,13 +12,22 @@ interface SavedObservation {
 /**
  * Keeps the inventory (hosts, resources and their sides, VMs) and the last report of each host in the
  * database, so that a restarted panel shows the last known farm (marked stale) before the hosts answer.
- * Writes for one host are coalesced: only the newest pending observation is written.
+ * Writes for one host are coalesced and spaced: at most one every `minIntervalMs` (default 2 s), always of the
+ * newest observation. A resync reports progress several times a second; writing each report (some 35
+ * statements) kept the panel's CPU busy and slowed every page (measured: 25 ms → 750 ms per page load).
  */
 export class InventoryStore {
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly latest = new Map<string, { obs: HostObservation; view: TFarmView }>();
+  private readonly latest = new Map<string, { obs: HostObservation; view: () => TFarmView }>();
+  private readonly lastWriteAt = new Map<string, number>();
+  private readonly minIntervalMs: number;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    options: { minIntervalMs?: number } = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 2_000;
+  }
 
   async registerFarm(
     hosts: Array<{ name: string; address: string }>,
@@ -54,14 +63,22 @@ export class InventoryStore {
     return result;
   }
 
-  saveObservation(obs: HostObservation, view: TFarmView): Promise<void> {
+  /**
+   * Schedules a write of the host's observation. `obs` is read (and the view built) when the write happens, so
+   * the write holds the newest state, not the one of the first report of a burst.
+   */
+  saveObservation(obs: HostObservation, view: () => TFarmView): Promise<void> {
     const pendingAlready = this.latest.has(obs.name);
-    this.latest.set(obs.name, { obs: structuredClone(obs), view });
+    this.latest.set(obs.name, { obs, view });
     if (pendingAlready) return this.chains.get(obs.name) ?? Promise.resolve();
     const chain = (this.chains.get(obs.name) ?? Promise.resolve()).then(async () => {
+      const wait = (this.lastWriteAt.get(obs.name) ?? -Infinity) + this.minIntervalMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const next = this.latest.get(obs.name);
       this.latest.delete(obs.name);
-      if (next) await this.write(next.obs, next.view);
+      if (!next) return;
+      this.lastWriteAt.set(obs.name, Date.now());
+      await this.write(structuredClone(next.obs), next.view());
     });
     this.chains.set(
       obs.name,

@@ -52,7 +52,7 @@ const TRANSLATION_CALLS = new Set(["t", "useTranslations", "getTranslations", "t
 const LETTER = /\p{L}/u;
 
 function looksLikeSentence(text: string): boolean {
-  if (/[^\u0000-\u024f]/u.test(text) && /\p{L}/u.test(text)) return true; // CJK and other scripts
+  if (/\p{L}/u.test(text.replace(/[\p{Script=Latin}\P{L}]/gu, ""))) return true; // Japanese and other scripts
   const words = text.trim().split(/\s+/);
   if (words.length < 2) return false;
   // A class list ("rounded border bg-white"): lowercase tokens, one at least with a Tailwind separator.

@@ -152,3 +152,39 @@ describe("FarmService on the simulated farm, with the inventory in a real SQLite
     }
   });
 });
+
+describe("InventoryStore write pacing", () => {
+  it("writes a burst of reports once, then at most once per interval, always the newest state", async () => {
+    const inventory = new InventoryStore(db, { minIntervalMs: 600 });
+    await inventory.registerFarm([{ name: "pace1", address: "simulated" }], [], true);
+    let viewsBuilt = 0;
+    const view = () => {
+      viewsBuilt++;
+      return { simulated: true, generatedAt: new Date().toISOString(), hosts: [], resources: [], vms: [] };
+    };
+    const obs = {
+      name: "pace1",
+      reachable: true,
+      lastSeenAt: new Date(),
+      error: null,
+      standbyMiB: 0,
+      facts: null,
+      drbd: null,
+      vms: null as null | Array<{ name: string }>,
+    };
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) void inventory.saveObservation(obs as never, view);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(viewsBuilt).toBe(1);
+    // A later report inside the interval waits for it, and the write carries what the host said last.
+    obs.lastSeenAt = new Date(started + 12_345);
+    void inventory.saveObservation(obs as never, view);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(viewsBuilt).toBe(1);
+    await inventory.flush();
+    expect(viewsBuilt).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    const row = await db.host.findUniqueOrThrow({ where: { name: "pace1" } });
+    expect(row.lastSeenAt?.getTime()).toBe(started + 12_345);
+  });
+});
