@@ -29,19 +29,23 @@ async function main(): Promise<void> {
   let resources: ResourceMeta[];
   if (config) {
     log(`managing the hosts of ${configFile} over SSH`);
-    hosts = config.hosts.map((h, i) => ({
-      name: h.name,
-      address: h.address,
-      standbyMiB: h.standbyMiB,
-      transport: createSshTransport({
+    hosts = config.hosts.map((h, i) => {
+      const transport = createSshTransport({
         host: h.address,
         port: h.port,
         username: h.user,
         privateKey: readPrivateKey(h.privateKeyPath, `hosts.${i}.privateKeyPath`),
         hostKeySha256: h.hostKeySha256,
         agentArgv: h.agentCommand,
-      }),
-    }));
+      });
+      return {
+        name: h.name,
+        address: h.address,
+        standbyMiB: h.standbyMiB,
+        transport,
+        agentInstall: { remote: transport, path: h.agentPath },
+      };
+    });
     resources = config.resources;
   } else {
     const sim = setupSimFarm({
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     resources,
     inventory: new InventoryStore(db),
     log,
+    agentBundle: () => fs.readFileSync(path.join(root, "agents", "dist", "tandem-agent.js")),
   });
   setRuntime({ farm });
 

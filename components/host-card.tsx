@@ -1,5 +1,6 @@
 import { useTranslations } from "next-intl";
 import type { TFarmView } from "@/lib/farm/view";
+import { AgentStatus } from "./agent-status";
 import { ErrorMessage } from "./error-message";
 import { Name, Term } from "./i18n/term";
 import { useFormatDateTime } from "./i18n/use-units";
@@ -48,6 +49,7 @@ export function HostCard({ host, vms }: { host: Host; vms: Vm[] }) {
           )}
         </p>
       )}
+      <AgentStatus host={host} />
       {host.memory && <MemoryGauge host={host.name} memory={host.memory} />}
       <h3 className="mt-4 mb-1 text-sm font-semibold uppercase tracking-wide text-slate-500">
         {t("vmsTitle")}

@@ -6,6 +6,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { AppError } from "./errors";
+import { ZDevicePath } from "../agents/protocol/validation";
+import { DEFAULT_AGENT_PATH } from "./agent-install/install-agent";
 
 const ZHostName = z
   .string()
@@ -31,12 +33,15 @@ export const ZFarmConfig = z
             hostKeySha256: z
               .string()
               .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be "SHA256:" followed by 43 base64 characters'),
-            /** The agent command on the host. */
-            agentCommand: z.array(z.string().min(1)).min(1).default(["tandem-agent", "serve"]),
+            /** Where the panel's "install/upgrade agent" puts the bundle on the host. */
+            agentPath: ZDevicePath.default(DEFAULT_AGENT_PATH),
+            /** The agent command on the host; default `node <agentPath> serve`. */
+            agentCommand: z.array(z.string().min(1)).min(1).optional(),
             /** Memory to keep free to take over the peer's VMs, MiB (the paper keeps 1 GiB). */
             standbyMiB: z.number().int().min(0).default(1024),
           })
-          .strict(),
+          .strict()
+          .transform((h) => ({ ...h, agentCommand: h.agentCommand ?? ["node", h.agentPath, "serve"] })),
       )
       .length(2, "a Tandem farm has exactly two hosts (one DRBD pair)"),
     resources: z

@@ -45,6 +45,7 @@ export class AgentClient {
   private readonly notificationListeners = new Set<NotificationListener>();
   private readonly stateListeners = new Set<StateListener>();
   private backoffMs: number;
+  private attempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private currentState: AgentClientState = "down";
   lastError: AppError | undefined;
@@ -85,6 +86,24 @@ export class AgentClient {
     this.stream?.close();
     this.stream = undefined;
     this.transport.dispose();
+  }
+
+  /**
+   * Ends the current session (if any) and connects again now, with the backoff reset: after the agent was
+   * installed or upgraded, the next session runs the new agent. Calls in flight fail with HOST_UNREACHABLE.
+   */
+  reconnect(): void {
+    if (this.currentState === "stopped") return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.backoffMs = this.options.initialBackoffMs ?? 500;
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream) {
+      stream.close();
+      this.failPending(new AppError("HOST_UNREACHABLE", `${this.host}: session restarted`));
+    }
+    void this.connect();
   }
 
   /** Calls one agent method; rejects with an AppError (HOST_UNREACHABLE when the agent is not connected). */
@@ -140,15 +159,16 @@ export class AgentClient {
   }
 
   private async connect(): Promise<void> {
+    const attempt = ++this.attempts; // a later connect() (reconnect()) supersedes this one
     this.setState("connecting");
     let stream: AgentStream;
     try {
       stream = await this.transport.open();
     } catch (err) {
-      this.scheduleReconnect(toAppError(err));
+      if (attempt === this.attempts) this.scheduleReconnect(toAppError(err));
       return;
     }
-    if (this.currentState === "stopped") {
+    if (this.currentState === "stopped" || attempt !== this.attempts) {
       stream.close();
       return;
     }

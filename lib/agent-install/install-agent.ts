@@ -17,7 +17,9 @@ export interface InstalledAgent {
   protocolVersion: number;
 }
 
-type Remote = Pick<SshTransport, "exec" | "putFile" | "renameFile">;
+/** What installing needs of a host connection: run a command, write a file, rename it (SFTP). */
+export type AgentInstallRemote = Pick<SshTransport, "exec" | "putFile" | "renameFile">;
+type Remote = AgentInstallRemote;
 
 async function run(remote: Remote, argv: string[]): Promise<string> {
   const r = await remote.exec(argv, { timeoutMs: 30_000 });

@@ -6,37 +6,79 @@ import { z } from "zod";
 import { AppError, toAppError } from "../errors";
 import { getRuntime, type Runtime } from "../runtime";
 
-/** Permissions are declared next to each handler; accounts and roles arrive with issue 8 (for now: local-only panel). */
-export type Permission = "farm:read";
+/**
+ * Permissions are declared next to each handler; accounts and roles arrive with issue 8 (for now: local-only
+ * panel). `agent:install` will be an admin's.
+ */
+export type Permission = "farm:read" | "agent:install";
 
-export interface RouteContext<Q> {
+export interface RouteContext<Q, P> {
   query: Q;
+  /** The route's path segments (`[name]`), validated. */
+  params: P;
   request: Request;
   runtime: Runtime;
 }
 
-export function apiRoute<Q extends z.ZodType = z.ZodObject<Record<string, never>>>(def: {
+type EmptySchema = z.ZodObject<Record<string, never>>;
+
+function validate<S extends z.ZodType>(schema: S, value: Record<string, string>, where: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join(".") || Object.keys(value)[0] || where;
+  throw new AppError("VALIDATION_FAILED", `${field}: ${issue?.message ?? "invalid"}`, {
+    userMessage: `Invalid ${field}: ${issue?.message ?? "invalid"}`,
+    details: { field, rule: issue?.message ?? "invalid" },
+  });
+}
+
+/**
+ * A state-changing request must come from the panel's own pages: browsers send `Sec-Fetch-Site` and `Origin`
+ * on cross-site requests, so a page elsewhere cannot make a visitor's browser POST here (CSRF). Clients
+ * without a browser (curl, scripts) send neither and pass; issue 8 adds sessions and tokens.
+ */
+function checkSameOrigin(request: Request): void {
+  const site = request.headers.get("sec-fetch-site");
+  const origin = request.headers.get("origin");
+  const host = request.headers.get("host");
+  const crossSite =
+    (site !== null && site !== "same-origin" && site !== "none") ||
+    (origin !== null && (host === null || origin.replace(/^https?:\/\//, "") !== host));
+  if (crossSite)
+    throw new AppError(
+      "FORBIDDEN",
+      `cross-site ${request.method} refused (origin ${origin ?? "?"}, site ${site ?? "?"})`,
+      {
+        userMessage: "Requests that change state must come from the panel's own pages.",
+      },
+    );
+}
+
+export function apiRoute<Q extends z.ZodType = EmptySchema, P extends z.ZodType = EmptySchema>(def: {
   permission: Permission;
   query?: Q;
-  handler: (ctx: RouteContext<z.output<Q>>) => Promise<unknown>;
-}): (request: Request) => Promise<Response> {
-  return async (request) => {
+  params?: P;
+  handler: (ctx: RouteContext<z.output<Q>, z.output<P>>) => Promise<unknown>;
+}): (request: Request, context?: { params?: Promise<Record<string, string>> }) => Promise<Response> {
+  return async (request, context) => {
     try {
       const runtime = getRuntime();
       if (!runtime)
         throw new AppError("INTERNAL", "the panel runtime is not started (run the app through server.ts)");
-      const params = Object.fromEntries(new URL(request.url).searchParams);
-      const parsed = (def.query ?? z.object({}).strict()).safeParse(params);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const field = issue?.path.join(".") || Object.keys(params)[0] || "query";
-        throw new AppError("VALIDATION_FAILED", `${field}: ${issue?.message ?? "invalid"}`, {
-          userMessage: `Invalid ${field}: ${issue?.message ?? "invalid"}`,
-          details: { field, rule: issue?.message ?? "invalid" },
-        });
-      }
+      if (request.method !== "GET" && request.method !== "HEAD") checkSameOrigin(request);
+      const query: z.output<Q> = validate(
+        (def.query ?? z.object({}).strict()) as Q,
+        Object.fromEntries(new URL(request.url).searchParams),
+        "query",
+      );
+      const params: z.output<P> = validate(
+        (def.params ?? z.object({}).strict()) as P,
+        (await context?.params) ?? {},
+        "path",
+      );
       authorize(def.permission);
-      const body = await def.handler({ query: parsed.data as z.output<Q>, request, runtime });
+      const body = await def.handler({ query, params, request, runtime });
       return Response.json(body, { headers: { "cache-control": "no-store" } });
     } catch (err) {
       const error = toAppError(err);

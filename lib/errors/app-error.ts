@@ -19,7 +19,20 @@ export interface ErrorDetails {
 /**
  * Tandem's one error type. `message` is for logs, `userMessage` for the UI.
  */
+/**
+ * Marks AppErrors across copies of this module: Next bundles route handlers with their own copy of lib/, while
+ * the services they call (on globalThis, docs/adr/0003) throw the copy server.ts loaded. `instanceof AppError`
+ * checks this mark, so an error keeps its code (a 409 stays a 409) whichever copy made it.
+ */
+const BRAND = Symbol.for("tandem.AppError");
+
 export class AppError extends Error {
+  readonly [BRAND] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   readonly code: ErrorCode;
   readonly userMessage: string;
   readonly details: ErrorDetails;

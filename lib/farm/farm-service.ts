@@ -4,12 +4,15 @@ import type { Transport } from "../transport/types";
 import type { TDrbdStatus, THostFacts, TVmInfo } from "../../agents/protocol/schemas";
 import { buildFarmView, type HostObservation, type ResourceMeta, type TFarmView } from "./view";
 import type { InventoryStore } from "./inventory";
+import { installAgent, type AgentInstallRemote, type InstalledAgent } from "../agent-install/install-agent";
 
 export interface FarmHostSpec {
   name: string;
   address: string;
   transport: Transport;
   standbyMiB?: number;
+  /** How to install or upgrade this host's agent (SSH hosts); absent for simulated hosts. */
+  agentInstall?: { remote: AgentInstallRemote; path: string };
 }
 
 /** Typed invalidation pushed to browsers: refetch `/api/farm` (see lib/realtime/events.ts). */
@@ -37,6 +40,7 @@ export class FarmService {
   private readonly hosts: HostRuntime[];
   private readonly listeners = new Set<(change: FarmChange) => void>();
   private readonly factsTimers = new Map<string, NodeJS.Timeout>();
+  private readonly installing = new Set<string>();
 
   constructor(
     private readonly options: {
@@ -45,6 +49,8 @@ export class FarmService {
       resources: ResourceMeta[];
       inventory?: InventoryStore;
       log?: (message: string) => void;
+      /** The agent bundle this panel installs (agents/dist/tandem-agent.js). */
+      agentBundle?: () => Buffer;
     },
   ) {
     this.hosts = options.hosts.map((spec) => ({
@@ -56,6 +62,8 @@ export class FarmService {
         lastSeenAt: null,
         error: null,
         standbyMiB: spec.standbyMiB ?? 1024,
+        agentVersion: null,
+        agentInstallable: spec.agentInstall !== undefined,
         facts: null,
         drbd: null,
         vms: null,
@@ -89,7 +97,10 @@ export class FarmService {
     }
     for (const h of this.hosts) {
       h.client.onState((state, error) => {
-        if (state === "ready") void this.refreshHost(h);
+        if (state === "ready") {
+          h.obs.agentVersion = h.client.hello?.agentVersion ?? null;
+          void this.refreshHost(h);
+        }
         else if (state === "down") this.markUnreachable(h, error);
       });
       h.client.onNotification((name, params) => {
@@ -126,12 +137,49 @@ export class FarmService {
 
   /** The agent client of one host (for later services: runbooks, VM actions). */
   client(host: string): AgentClient {
-    const h = this.hosts.find((x) => x.spec.name === host);
+    return this.host(host).client;
+  }
+
+  /**
+   * Installs or upgrades the agent on a host (upload, SHA-256 check on the host, atomic rename, `version`),
+   * then restarts the host's session so that it runs the new agent. One install per host at a time.
+   */
+  async installAgent(host: string): Promise<InstalledAgent> {
+    const h = this.host(host);
+    const target = h.spec.agentInstall;
+    if (!target || !this.options.agentBundle)
+      throw new AppError("CONFLICT", `${host} is simulated: it runs the panel's own agent bundle`, {
+        userMessage: "A simulated host runs the panel's own agent; there is nothing to install.",
+        details: { host },
+      });
+    if (this.installing.has(host))
+      throw new AppError("CONFLICT", `an agent install on ${host} is already running`, {
+        userMessage: "An agent install on this host is already running.",
+        details: { host },
+      });
+    this.installing.add(host);
+    try {
+      const result = await installAgent({
+        remote: target.remote,
+        bundle: this.options.agentBundle(),
+        remotePath: target.path,
+      });
+      this.options.log?.(`${host}: agent ${result.agentVersion} installed at ${result.path} (${result.sha256})`);
+      void this.options.inventory?.recordEvent("agent.installed", host, result);
+      h.client.reconnect();
+      return result;
+    } finally {
+      this.installing.delete(host);
+    }
+  }
+
+  private host(name: string): HostRuntime {
+    const h = this.hosts.find((x) => x.spec.name === name);
     if (!h)
-      throw new AppError("NOT_FOUND", `no host named ${host}`, {
+      throw new AppError("NOT_FOUND", `no host named ${name}`, {
         details: { field: "host", rule: "must name a configured host" },
       });
-    return h.client;
+    return h;
   }
 
   private async refreshHost(h: HostRuntime): Promise<void> {

@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import type { TDrbdStatus, THostFacts, TVmInfo } from "../../agents/protocol/schemas";
+import { AGENT_VERSION } from "../../agents/protocol/version";
 
 export const ZFarmView = z.object({
   simulated: z.boolean(),
@@ -16,6 +17,8 @@ export const ZFarmView = z.object({
       lastSeenAt: z.string().nullable(),
       error: z.object({ code: z.string(), message: z.string() }).nullable(),
       hypervisor: z.string().nullable(),
+      /** The host's agent: its version, whether it is this panel's, and whether the panel can install it. */
+      agent: z.object({ version: z.string().nullable(), current: z.boolean(), installable: z.boolean() }),
       memory: z
         .object({ totalMiB: z.number(), usedMiB: z.number(), freeMiB: z.number(), standbyMiB: z.number() })
         .nullable(),
@@ -60,6 +63,10 @@ export interface HostObservation {
   lastSeenAt: Date | null;
   error: { code: string; message: string } | null;
   standbyMiB: number;
+  /** The version the host's agent reported in its last hello; null before it first answered. */
+  agentVersion: string | null;
+  /** Whether the panel can install or upgrade this host's agent (SSH hosts). */
+  agentInstallable: boolean;
   facts: THostFacts | null;
   drbd: TDrbdStatus | null;
   vms: TVmInfo[] | null;
@@ -91,6 +98,11 @@ export function buildFarmView(input: {
       lastSeenAt: h.lastSeenAt?.toISOString() ?? null,
       error: h.error,
       hypervisor: h.facts?.hypervisor ?? null,
+      agent: {
+        version: h.agentVersion,
+        current: h.agentVersion === AGENT_VERSION,
+        installable: h.agentInstallable,
+      },
       memory: m
         ? { totalMiB, usedMiB: totalMiB - freeMiB, freeMiB, standbyMiB: Math.min(h.standbyMiB, freeMiB) }
         : null,

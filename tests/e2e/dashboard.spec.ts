@@ -103,6 +103,24 @@ test("a bad query parameter is refused with the field named", async ({ request }
   });
 });
 
+test("install/upgrade agent: refused for a simulated host, an unknown host, a bad name and a cross-site page", async ({
+  request,
+}) => {
+  const simulated = await request.post("/api/hosts/xen1/agent");
+  expect(simulated.status()).toBe(409);
+  expect((await simulated.json()).error.code).toBe("CONFLICT");
+  const unknown = await request.post("/api/hosts/xen9/agent");
+  expect(unknown.status()).toBe(404);
+  const bad = await request.post("/api/hosts/x%3Brm%20-rf/agent");
+  expect(bad.status()).toBe(400);
+  expect((await bad.json()).error.details).toMatchObject({ field: "name", rule: "must be a host name" });
+  const crossSite = await request.post("/api/hosts/xen1/agent", {
+    headers: { origin: "http://evil.example", "sec-fetch-site": "cross-site" },
+  });
+  expect(crossSite.status()).toBe(403);
+  expect((await crossSite.json()).error.code).toBe("FORBIDDEN");
+});
+
 /** What the main path reads and does in each language (different VMs and resources, so both runs see a change). */
 const MAIN_PATH = {
   en: {

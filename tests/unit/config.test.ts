@@ -36,13 +36,27 @@ describe("loadFarmConfig", () => {
     expect(loadFarmConfig(path.join(dir, "absent.json"))).toBeNull();
   });
 
+  it("runs the agent from where the panel installs it unless told otherwise", () => {
+    const config = loadFarmConfig(
+      write({
+        hosts: [
+          { ...goodHost("xen1"), agentPath: "/opt/tandem/agent.js" },
+          { ...goodHost("xen2"), agentCommand: ["/usr/local/bin/tandem-agent", "serve"] },
+        ],
+      }),
+    );
+    expect(config?.hosts[0]?.agentCommand).toEqual(["node", "/opt/tandem/agent.js", "serve"]);
+    expect(config?.hosts[1]?.agentCommand).toEqual(["/usr/local/bin/tandem-agent", "serve"]);
+  });
+
   it("fills defaults: port 22, user root, the agent command, 1 GiB standby", () => {
     const config = loadFarmConfig(write({ hosts: [goodHost("xen1"), goodHost("xen2")] }));
     expect(config?.hosts[0]).toEqual({
       ...goodHost("xen1"),
       port: 22,
       user: "root",
-      agentCommand: ["tandem-agent", "serve"],
+      agentPath: "/usr/local/lib/tandem/tandem-agent.js",
+      agentCommand: ["node", "/usr/local/lib/tandem/tandem-agent.js", "serve"],
       standbyMiB: 1024,
     });
     expect(config?.resources).toEqual([]);
@@ -61,6 +75,11 @@ describe("loadFarmConfig", () => {
       /hostname/,
     ],
     [{ hosts: [goodHost("xen1"), { ...goodHost("xen2"), port: 70000 }] }, "hosts.1.port", /65535/],
+    [
+      { hosts: [goodHost("xen1"), { ...goodHost("xen2"), agentPath: "/opt/../etc/x.js" }] },
+      "hosts.1.agentPath",
+      /normalized/,
+    ],
     [{ hosts: [goodHost("xen1"), { ...goodHost("xen2"), pasword: "x" }] }, "hosts.1", /pasword/],
     [
       { hosts: [goodHost("xen1"), goodHost("xen2")], resources: [{ name: "r1", mountPoint: "srv" }] },

@@ -1,3 +1,4 @@
+import { AGENT_VERSION } from "../../../agents/protocol/version";
 import { describe, expect, it } from "vitest";
 import { buildFarmView, resourceForDisks, type HostObservation } from "../../../lib/farm/view";
 import type { TDrbdResourceStatus } from "../../../agents/protocol/schemas";
@@ -45,6 +46,8 @@ function host(name: string, patch: Partial<HostObservation> = {}): HostObservati
     lastSeenAt: new Date("2026-11-22T00:00:00Z"),
     error: null,
     standbyMiB: 1024,
+    agentVersion: AGENT_VERSION,
+    agentInstallable: false,
     facts: {
       hostname: name,
       hypervisor: "xen-xl",
@@ -117,6 +120,7 @@ describe("buildFarmView", () => {
       },
     ]);
     expect(view.hosts[0]?.memory).toEqual({ totalMiB: 8192, usedMiB: 6656, freeMiB: 1536, standbyMiB: 1024 });
+    expect(view.hosts[0]?.agent).toEqual({ version: AGENT_VERSION, current: true, installable: false });
   });
 
   it("marks an unreachable host's last known state stale and shows Unknown for a host that never answered", () => {
@@ -217,5 +221,20 @@ describe("resourceForDisks", () => {
     [[], null],
   ])("%j → %s", (disks, expected) => {
     expect(resourceForDisks(disks, resources, minors)).toBe(expected);
+  });
+
+  it("says when a host's agent is not the panel's version, or not known yet", () => {
+    const view = buildFarmView({
+      simulated: false,
+      hosts: [
+        host("xen1", { agentVersion: "0.1.0", agentInstallable: true }),
+        host("xen2", { agentVersion: null, reachable: false, agentInstallable: true }),
+      ],
+      resources: [],
+    });
+    expect(view.hosts.map((h) => h.agent)).toEqual([
+      { version: "0.1.0", current: false, installable: true },
+      { version: null, current: false, installable: true },
+    ]);
   });
 });
