@@ -39,9 +39,7 @@ export function AgentStatus({ host }: { host: Host }) {
 
   return (
     <div className="mt-1 text-xs" data-testid={`agent-${host.name}`}>
-      {version !== null && (
-        <span className="text-slate-500">{t("label", { version })}</span>
-      )}
+      {version !== null && <span className="text-slate-500">{t("label", { version })}</span>}
       {version !== null && !current && (
         <p role="status" className="mt-1 rounded bg-amber-50 px-2 py-1 text-amber-900">
           {t("outdated", { version, expected: AGENT_VERSION })}

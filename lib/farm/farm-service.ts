@@ -100,8 +100,7 @@ export class FarmService {
         if (state === "ready") {
           h.obs.agentVersion = h.client.hello?.agentVersion ?? null;
           void this.refreshHost(h);
-        }
-        else if (state === "down") this.markUnreachable(h, error);
+        } else if (state === "down") this.markUnreachable(h, error);
       });
       h.client.onNotification((name, params) => {
         if (name === "drbd.changed") {
@@ -164,7 +163,9 @@ export class FarmService {
         bundle: this.options.agentBundle(),
         remotePath: target.path,
       });
-      this.options.log?.(`${host}: agent ${result.agentVersion} installed at ${result.path} (${result.sha256})`);
+      this.options.log?.(
+        `${host}: agent ${result.agentVersion} installed at ${result.path} (${result.sha256})`,
+      );
       void this.options.inventory?.recordEvent("agent.installed", host, result);
       h.client.reconnect();
       return result;
