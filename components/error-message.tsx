@@ -7,6 +7,10 @@ import { isErrorCode } from "@/lib/errors/codes";
  */
 export function ErrorMessage({ error }: { error: { code: string | null; message: string } }) {
   const t = useTranslations("errors");
+  // The evidence can be a whole stderr; its first line names the command and the failure.
+  const firstLine = error.message.split("\n", 1)[0] ?? "";
+  const evidence =
+    firstLine.length > 300 || firstLine !== error.message ? `${firstLine.slice(0, 300)} …` : firstLine;
   const text =
     error.code === null
       ? null
@@ -16,11 +20,11 @@ export function ErrorMessage({ error }: { error: { code: string | null; message:
   return (
     <>
       {text}
-      {error.message && (
+      {evidence && (
         <>
           {" "}
-          <q translate="no" lang="en" data-evidence className="font-mono text-xs">
-            {error.message}
+          <q translate="no" lang="en" data-evidence className="font-mono text-xs break-all">
+            {evidence}
           </q>
         </>
       )}

@@ -239,9 +239,7 @@ export class FarmService {
   }
 }
 
+/** The code (which the page words in the reader's language) and the technical message as evidence. */
 function summarize(err: AppError): { code: string; message: string } {
-  return {
-    code: err.code,
-    message: err.userMessage === err.message ? err.message : `${err.userMessage} ${err.message}`,
-  };
+  return { code: err.code, message: err.message };
 }

@@ -310,7 +310,13 @@ export function createSshTransport(options: SshTransportOptions): SshTransport {
       if (exitCode === null && signal === null && !conn.isAlive) {
         return unreachable(`connection lost while the agent ran: ${conn.lastError ?? "closed"}`, details);
       }
-      if ((exitCode === 127 || exitCode === 126) && performance.now() - started < AGENT_START_WINDOW_MS) {
+      const justStarted = performance.now() - started < AGENT_START_WINDOW_MS;
+      // 127/126: the shell found no such command; node's own "Cannot find module" for `node <agentPath> serve`.
+      const notInstalled =
+        exitCode === 127 ||
+        exitCode === 126 ||
+        (exitCode === 1 && /Error: Cannot find module/.test(stderrTail));
+      if (notInstalled && justStarted) {
         return new AppError(
           "AGENT_MISSING",
           `${description}: ${argv.join(" ")} could not be started (exit ${exitCode}): ${stderrTail.trim()}`,

@@ -165,6 +165,27 @@ describe("ssh transport against a real sshd", () => {
       expect(info.error?.details.stderr).toMatch(/nonexistent\/tandem-agent.*(not found|No such file)/);
     });
 
+    it("reports `node <agentPath> serve` with no file at agentPath (the default command) as AGENT_MISSING", async () => {
+      const argv = [process.execPath, "/nonexistent/lib/tandem/tandem-agent.js", "serve"];
+      const stream = await transportTo(sshd, { agentArgv: argv }).open();
+      stream.stdout.resume();
+      const info = await nextClose(stream);
+      expect(info.exitCode).toBe(1);
+      expect(info.error?.code).toBe("AGENT_MISSING");
+      expect(info.error?.details.stderr).toMatch(
+        /Cannot find module '\/nonexistent\/lib\/tandem\/tandem-agent\.js'/,
+      );
+    });
+
+    it("does not take an agent that starts and then fails for a missing agent", async () => {
+      const argv = [process.execPath, "-e", "process.exit(1)"];
+      const stream = await transportTo(sshd, { agentArgv: argv }).open();
+      stream.stdout.resume();
+      const info = await nextClose(stream);
+      expect(info.exitCode).toBe(1);
+      expect(info.error?.code).toBe("COMMAND_FAILED");
+    });
+
     it("reports a non-executable agent (exit 126) as AGENT_MISSING too", async () => {
       const stream = await transportTo(sshd, { agentArgv: [path.join(sshd.dir, "sshd_config")] }).open();
       stream.stdout.resume();
