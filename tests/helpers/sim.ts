@@ -9,6 +9,8 @@ import path from "node:path";
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
 import { hostXenConfigDir, WorldStore } from "../../agents/sim/store";
+import { AgentClient } from "../../lib/agent-client/client";
+import { createLocalTransport } from "../../lib/transport/local";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const DIST = path.join(ROOT, "agents", "dist");
@@ -96,4 +98,34 @@ export function simProcesses(simDir: string): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * Starts the real agent bundle as a local child process (`serve --hypervisor xen-xl --xen-config-dir <dir>`
+ * plus `args`) with `path` as its PATH, and resolves once it answered hello.
+ */
+export async function startBundledAgent(
+  name: string,
+  options: { xenConfigDir: string; path: string; args?: string[]; beforeStart?: (c: AgentClient) => void },
+): Promise<AgentClient> {
+  const client = new AgentClient(
+    name,
+    createLocalTransport({
+      argv: [
+        process.execPath,
+        path.join(DIST, "tandem-agent.js"),
+        "serve",
+        "--hypervisor",
+        "xen-xl",
+        "--xen-config-dir",
+        options.xenConfigDir,
+        ...(options.args ?? []),
+      ],
+      env: { ...process.env, PATH: options.path },
+    }),
+  );
+  options.beforeStart?.(client); // e.g. listen for the first notifications
+  client.start();
+  await waitFor(() => client.state === "ready", 10_000, `${name} agent ready`);
+  return client;
 }

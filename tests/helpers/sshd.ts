@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { fingerprintSha256 } from "../../lib/transport/host-key";
+import { createSshTransport, type SshTransport, type SshTransportOptions } from "../../lib/transport/ssh";
 
 const SSHD = "/usr/sbin/sshd";
 const START_TIMEOUT_MS = 10_000;
@@ -233,4 +234,21 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/** An ssh2 transport to a test sshd: its user, the user key in authorized_keys, its pinned host key. */
+export function sshTransportTo(
+  server: SshdHandle,
+  agentArgv: string[],
+  overrides: Partial<SshTransportOptions> = {},
+): SshTransport {
+  return createSshTransport({
+    host: server.host,
+    port: server.port,
+    username: server.username,
+    privateKey: server.clientKey.privateKey,
+    hostKeySha256: server.hostKeySha256,
+    agentArgv,
+    ...overrides,
+  });
 }

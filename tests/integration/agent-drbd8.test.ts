@@ -8,11 +8,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentClient } from "../../lib/agent-client/client";
-import { createLocalTransport } from "../../lib/transport/local";
+import type { AgentClient } from "../../lib/agent-client/client";
 import type { TDrbdStatus } from "../../agents/protocol/schemas";
 import { loadSample } from "../unit/helpers/fixtures";
-import { DIST, waitFor } from "../helpers/sim";
+import { startBundledAgent, waitFor } from "../helpers/sim";
 
 const DRBDADM_84 = ["/lib/drbd/drbdadm-84", "/usr/lib/drbd/drbdadm-84"].find((p) => fs.existsSync(p));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-drbd84-"));
@@ -64,30 +63,15 @@ beforeAll(async () => {
   );
   fs.writeFileSync(calls, "");
   fs.writeFileSync(proc, loadSample("proc_drbd_84.txt", "84-emptyfirst"));
-  client = new AgentClient(
-    "drbd84",
-    createLocalTransport({
-      argv: [
-        process.execPath,
-        path.join(DIST, "tandem-agent.js"),
-        "serve",
-        "--hypervisor",
-        "xen-xl",
-        "--xen-config-dir",
-        dir,
-        "--proc-drbd",
-        proc,
-        "--poll-ms",
-        "200",
-      ],
-      env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` },
-    }),
-  );
-  client.onNotification((name, params) => {
-    if (name === "drbd.changed") changes.push(params as TDrbdStatus);
+  client = await startBundledAgent("drbd84", {
+    xenConfigDir: dir,
+    path: `${bin}:/usr/bin:/bin`,
+    args: ["--proc-drbd", proc, "--poll-ms", "200"],
+    beforeStart: (c) =>
+      c.onNotification((name, params) => {
+        if (name === "drbd.changed") changes.push(params as TDrbdStatus);
+      }),
   });
-  client.start();
-  await waitFor(() => client.state === "ready", 10_000, "agent ready");
 });
 afterAll(() => {
   client?.stop();

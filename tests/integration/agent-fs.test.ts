@@ -3,9 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentClient } from "../../lib/agent-client/client";
-import { createLocalTransport } from "../../lib/transport/local";
-import { DIST, waitFor } from "../helpers/sim";
+import type { AgentClient } from "../../lib/agent-client/client";
+import { startBundledAgent } from "../helpers/sim";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-fs-"));
 const image = path.join(dir, "r5.img");
@@ -14,23 +13,10 @@ let client: AgentClient;
 beforeAll(async () => {
   fs.writeFileSync(image, Buffer.alloc(0));
   fs.truncateSync(image, 16 * 1024 * 1024);
-  client = new AgentClient(
-    "fs",
-    createLocalTransport({
-      argv: [
-        process.execPath,
-        path.join(DIST, "tandem-agent.js"),
-        "serve",
-        "--hypervisor",
-        "xen-xl",
-        "--xen-config-dir",
-        dir,
-      ],
-      env: { ...process.env, PATH: `/usr/sbin:/sbin:${process.env.PATH ?? ""}` },
-    }),
-  );
-  client.start();
-  await waitFor(() => client.state === "ready", 10_000, "agent ready");
+  client = await startBundledAgent("fs", {
+    xenConfigDir: dir,
+    path: `/usr/sbin:/sbin:${process.env.PATH ?? ""}`,
+  });
 });
 afterAll(() => {
   client?.stop();

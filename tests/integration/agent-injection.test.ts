@@ -6,12 +6,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentClient } from "../../lib/agent-client/client";
+import type { AgentClient } from "../../lib/agent-client/client";
 import { AppError } from "../../lib/errors";
-import { createLocalTransport } from "../../lib/transport/local";
 import { METHODS, type MethodName } from "../../agents/protocol/methods";
 import { INJECTION_CORPUS } from "../helpers/injection";
-import { DIST, waitFor } from "../helpers/sim";
+import { startBundledAgent } from "../helpers/sim";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-tripwire-"));
 const bin = path.join(dir, "bin");
@@ -51,25 +50,11 @@ beforeAll(async () => {
     );
   }
   fs.writeFileSync(log, "");
-  client = new AgentClient(
-    "tripwire",
-    createLocalTransport({
-      argv: [
-        process.execPath,
-        path.join(DIST, "tandem-agent.js"),
-        "serve",
-        "--hypervisor",
-        "xen-xl",
-        "--xen-config-dir",
-        dir,
-        "--drbd-config-dir",
-        dir,
-      ],
-      env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` },
-    }),
-  );
-  client.start();
-  await waitFor(() => client.state === "ready", 10_000, "agent ready");
+  client = await startBundledAgent("tripwire", {
+    xenConfigDir: dir,
+    path: `${bin}:/usr/bin:/bin`,
+    args: ["--drbd-config-dir", dir],
+  });
 });
 afterAll(() => {
   client?.stop();

@@ -9,7 +9,7 @@ import { createSshTransport, type SshTransport } from "../../lib/transport/ssh";
 import { AGENT_VERSION } from "../../agents/protocol/version";
 import { PROTOCOL_VERSION } from "../../agents/protocol/methods";
 import { DIST } from "../helpers/sim";
-import { startSshd, type SshdHandle } from "../helpers/sshd";
+import { sshTransportTo, startSshd, type SshdHandle } from "../helpers/sshd";
 
 let sshd: SshdHandle;
 let ssh: SshTransport;
@@ -18,14 +18,7 @@ const bundle = () => fs.readFileSync(path.join(DIST, "tandem-agent.js"));
 
 beforeAll(async () => {
   sshd = await startSshd();
-  ssh = createSshTransport({
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKey: sshd.clientKey.privateKey,
-    hostKeySha256: sshd.hostKeySha256,
-    agentArgv: ["true"],
-  });
+  ssh = sshTransportTo(sshd, ["true"]);
   target = path.join(sshd.dir, "lib", "tandem", "tandem-agent.js");
 });
 afterAll(async () => {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentClient } from "../../lib/agent-client/client";
-import { createSshTransport } from "../../lib/transport/ssh";
 import { createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
-import { startSshd, type SshdHandle } from "../helpers/sshd";
+import { sshTransportTo, startSshd, type SshdHandle } from "../helpers/sshd";
 
 let farm: TempSimFarm;
 let sshd: SshdHandle;
@@ -29,18 +28,9 @@ function agentArgv(host: string): string[] {
 }
 
 function client(hostKeySha256: string | null): AgentClient {
-  return new AgentClient(
-    "xen1",
-    createSshTransport({
-      host: sshd.host,
-      port: sshd.port,
-      username: sshd.username,
-      privateKey: sshd.clientKey.privateKey,
-      hostKeySha256,
-      agentArgv: agentArgv("xen1"),
-    }),
-    { initialBackoffMs: 100 },
-  );
+  return new AgentClient("xen1", sshTransportTo(sshd, agentArgv("xen1"), { hostKeySha256 }), {
+    initialBackoffMs: 100,
+  });
 }
 
 describe("the agent over real SSH (OpenSSH sshd on 127.0.0.1)", () => {

@@ -7,10 +7,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FarmService } from "../../lib/farm/farm-service";
 import { createLocalTransport } from "../../lib/transport/local";
-import { createSshTransport, type SshTransport } from "../../lib/transport/ssh";
+import type { SshTransport } from "../../lib/transport/ssh";
 import { AGENT_VERSION } from "../../agents/protocol/version";
 import { createTempSimFarm, DIST, waitFor, type TempSimFarm } from "../helpers/sim";
-import { startSshd, type SshdHandle } from "../helpers/sshd";
+import { sshTransportTo, startSshd, type SshdHandle } from "../helpers/sshd";
 
 const OLD_VERSION = "0.0.1-old";
 let farm: TempSimFarm;
@@ -33,23 +33,16 @@ beforeAll(async () => {
 
   const env = farm.agentEnv("xen1");
   const [node, , ...serveArgs] = farm.agentArgv("xen1");
-  ssh = createSshTransport({
-    host: sshd.host,
-    port: sshd.port,
-    username: sshd.username,
-    privateKey: sshd.clientKey.privateKey,
-    hostKeySha256: sshd.hostKeySha256,
-    // As config.ts builds it (`node <agentPath> serve`), with the simulated farm's tools on the PATH.
-    agentArgv: [
-      "env",
-      `PATH=${env.PATH}`,
-      `TANDEM_SIM_WORLD=${farm.simDir}`,
-      "TANDEM_SIM_HOST=xen1",
-      node!,
-      target,
-      ...serveArgs,
-    ],
-  });
+  // As config.ts builds it (`node <agentPath> serve`), with the simulated farm's tools on the PATH.
+  ssh = sshTransportTo(sshd, [
+    "env",
+    `PATH=${env.PATH}`,
+    `TANDEM_SIM_WORLD=${farm.simDir}`,
+    "TANDEM_SIM_HOST=xen1",
+    node!,
+    target,
+    ...serveArgs,
+  ]);
   service = new FarmService({
     simulated: false,
     hosts: [

@@ -5,9 +5,9 @@ import { utils as sshUtils } from "ssh2";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../lib/errors";
 import { fingerprintSha256 } from "../../lib/transport/host-key";
-import { createSshTransport, type SshTransport, type SshTransportOptions } from "../../lib/transport/ssh";
+import type { SshTransport, SshTransportOptions } from "../../lib/transport/ssh";
 import type { AgentStream } from "../../lib/transport/types";
-import { findFreePort, type SshdHandle, startSshd } from "../helpers/sshd";
+import { findFreePort, type SshdHandle, sshTransportTo, startSshd } from "../helpers/sshd";
 
 type CloseInfo = Parameters<Parameters<AgentStream["onClose"]>[0]>[0];
 
@@ -25,15 +25,7 @@ afterEach(() => {
 });
 
 function transportTo(server: SshdHandle, overrides: Partial<SshTransportOptions> = {}): SshTransport {
-  const t = createSshTransport({
-    host: server.host,
-    port: server.port,
-    username: server.username,
-    privateKey: server.clientKey.privateKey,
-    hostKeySha256: server.hostKeySha256,
-    agentArgv: ["cat"],
-    ...overrides,
-  });
+  const t = sshTransportTo(server, ["cat"], overrides);
   transports.push(t);
   return t;
 }
