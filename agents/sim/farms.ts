@@ -1,3 +1,4 @@
+import { DEFAULT_RESYNC_KIBPS } from "./drbd-kernel";
 import { WORLD_FORMAT, type SimResource, type SimVm, type SimWorld } from "./world";
 
 /**
@@ -20,10 +21,23 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     protocol: "C",
     mountPoint,
     resync: null,
+    allowTwoPrimaries: false,
+    linkUp: true,
+    resyncRateKiBps: DEFAULT_RESYNC_KIBPS,
+    splitBrainAtSimMs: null,
     sides: Object.fromEntries(
       ["xen1", "xen2"].map((h) => [
         h,
-        { role: h === primary ? "Primary" : "Secondary", disk: "UpToDate", connection: "Connected" },
+        {
+          role: h === primary ? "Primary" : "Secondary",
+          disk: "UpToDate",
+          connection: "Connected",
+          gen: 1, // both sides hold the same data
+          baseGen: null,
+          oosKiB: 0,
+          mounted: h === primary && mountPoint !== null,
+          discardMyData: false,
+        },
       ]),
     ),
   });
@@ -56,6 +70,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
       vcpus: 1,
       resource: res,
       disk: `file:/srv/${res}/images/${name}.img,xvda,w`,
+      writeKiBps: 16, // logs and mail spools: a little, all the time
     };
   }
   const versions = { xen: "4.17.3", drbdKernel: "9.2.8", drbdUtils: "9.22.0" };
@@ -63,7 +78,9 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     format: WORLD_FORMAT,
     speed: options.speed ?? 1,
     epochRealMs: options.realNowMs ?? Date.now(),
+    settledAtSimMs: 0,
     nextDomId: domId,
+    nextGen: 1,
     hosts: {
       xen1: {
         name: "xen1",

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createMozillaGumiWorld } from "./farms";
-import { WORLD_FORMAT, settleWorld, type SimWorld } from "./world";
+import { WORLD_FORMAT, settleWorld, type SimResource, type SimWorld } from "./world";
 
 /**
  * The world lives in one JSON file, shared by every stand-in tool process of both simulated hosts.
@@ -42,7 +42,12 @@ export class WorldStore {
   init(create: () => SimWorld = () => createMozillaGumiWorld()): boolean {
     fs.mkdirSync(this.dir, { recursive: true });
     return this.withLock(() => {
-      if (this.exists()) return false;
+      if (this.exists()) {
+        const format = (JSON.parse(fs.readFileSync(this.file, "utf8")) as { format?: unknown }).format;
+        if (format === WORLD_FORMAT) return false;
+        // A world written by an older simulator: keep it aside and start the farm afresh.
+        fs.renameSync(this.file, `${this.file}.format-${String(format)}`);
+      }
       const world = create();
       this.writeAtomic(world);
       writeHostFiles(this.dir, world);
@@ -97,13 +102,50 @@ function breakStaleLock(lockFile: string): void {
   }
 }
 
+/**
+ * A resource file for the simulated hosts. They share this machine, so each host replicates on 127.0.0.1 with a
+ * port of its own (the real drbdadm checks that a host's address is local); node ids follow host names.
+ */
+export function resourceFile(world: SimWorld, resource: SimResource): string {
+  const hosts = Object.keys(resource.sides).sort();
+  const on = (host: string, i: number) =>
+    `  on ${host} {\n    node-id ${i};\n    device /dev/drbd${resource.minor};\n    disk /dev/vg0/${resource.name};\n` +
+    `    address 127.0.0.1:${resource.port + 100 * i};\n    meta-disk internal;\n  }\n`;
+  return (
+    `# ${resource.name}: simulated farm (mounted on ${resource.mountPoint ?? "nothing: raw device"})\n` +
+    `resource ${resource.name} {\n  net {\n    protocol ${resource.protocol};\n` +
+    `    after-sb-0pri disconnect;\n    after-sb-1pri disconnect;\n    after-sb-2pri disconnect;\n  }\n` +
+    hosts.map(on).join("") +
+    `}\n`
+  );
+}
+
 /** Directory that stands in for a simulated host's /etc/xen. */
 export function hostXenConfigDir(simDir: string, host: string): string {
   return path.join(simDir, "hosts", host, "etc", "xen");
 }
 
-/** Writes each VM's xl.cfg into its host's config directory, as an administrator would have. */
+/** Directory that stands in for a simulated host's /etc (drbd.conf, drbd.d/, xen/). */
+export function hostEtcDir(simDir: string, host: string): string {
+  return path.join(simDir, "hosts", host, "etc");
+}
+
+/**
+ * Writes each host's DRBD configuration (`etc/drbd.conf` including `etc/drbd.d/*.res`) and each VM's xl.cfg,
+ * as an administrator would have. The real drbdadm reads these files on the simulated hosts.
+ */
 function writeHostFiles(simDir: string, world: SimWorld): void {
+  for (const host of Object.keys(world.hosts)) {
+    const drbdD = path.join(hostEtcDir(simDir, host), "drbd.d");
+    fs.mkdirSync(drbdD, { recursive: true });
+    fs.writeFileSync(
+      path.join(hostEtcDir(simDir, host), "drbd.conf"),
+      `# Simulated host ${host}\ninclude "${drbdD}/*.res";\n`,
+    );
+    for (const resource of Object.values(world.resources))
+      if (resource.sides[host])
+        fs.writeFileSync(path.join(drbdD, `${resource.name}.res`), resourceFile(world, resource));
+  }
   for (const host of Object.keys(world.hosts))
     fs.mkdirSync(hostXenConfigDir(simDir, host), { recursive: true });
   for (const vm of Object.values(world.vms)) {

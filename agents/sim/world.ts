@@ -5,6 +5,7 @@
  * Time is simulated: `simNow = (realNow - epochRealMs) * speed`. Processes that take time (resync)
  * are stored as a start time and a rate and evaluated lazily, so any reader sees the same state.
  */
+import { accumulateWrites, finishResync } from "./drbd-kernel";
 import type {
   TDrbdConnectionState,
   TDrbdDiskState,
@@ -13,7 +14,7 @@ import type {
   TVmState,
 } from "../protocol/schemas";
 
-export const WORLD_FORMAT = 1;
+export const WORLD_FORMAT = 2;
 
 export interface SimHost {
   name: string;
@@ -31,6 +32,16 @@ export interface SimSide {
   disk: TDrbdDiskState;
   /** Connection state as this host's kernel sees it. */
   connection: TDrbdConnectionState;
+  /** Data generation (DRBD's current UUID as a counter); 0 = metadata just created. See drbd-kernel.ts. */
+  gen: number;
+  /** The generation both sides last shared (DRBD's bitmap UUID) while apart; null while they replicate. */
+  baseGen: number | null;
+  /** KiB written here that the peer lacks (DRBD's bitmap). */
+  oosKiB: number;
+  /** The resource's filesystem is mounted on this host (the device is open). */
+  mounted: boolean;
+  /** Set by `connect --discard-my-data` until the next handshake. */
+  discardMyData: boolean;
 }
 
 export interface SimResync {
@@ -51,6 +62,13 @@ export interface SimResource {
   mountPoint: string | null;
   sides: Record<string, SimSide>;
   resync: SimResync | null;
+  /** net { allow-two-primaries; } (live migration windows only). */
+  allowTwoPrimaries: boolean;
+  /** The replication link between the two sides carries traffic (a cut-link fault sets it false). */
+  linkUp: boolean;
+  resyncRateKiBps: number;
+  /** Simulated ms of the last split brain found at a handshake; null when none. */
+  splitBrainAtSimMs: number | null;
 }
 
 export interface SimVm {
@@ -64,6 +82,8 @@ export interface SimVm {
   vcpus: number;
   resource: string | null;
   disk: string;
+  /** KiB/s the guest writes to its disk while running (a write-load fault raises it). */
+  writeKiBps: number;
 }
 
 export interface SimWorld {
@@ -71,7 +91,11 @@ export interface SimWorld {
   /** Simulated seconds per real second. */
   speed: number;
   epochRealMs: number;
+  /** Simulated ms up to which time-driven processes (writes, resyncs) have been applied. */
+  settledAtSimMs: number;
   nextDomId: number;
+  /** Last data generation handed out (see drbd-kernel.ts). */
+  nextGen: number;
   hosts: Record<string, SimHost>;
   resources: Record<string, SimResource>;
   vms: Record<string, SimVm>;
@@ -108,22 +132,20 @@ export function resyncProgress(resource: SimResource, atSimMs: number): ResyncPr
 }
 
 /**
- * Applies what time has finished: a resync that reached 100 % leaves both sides UpToDate.
- * Returns true when the world changed. Call before reading or writing.
+ * Applies what time has done since the world was last settled: writes of Primaries without their peer
+ * (out-of-sync data), and resyncs that reached 100 % (both sides UpToDate). Returns true when the world
+ * changed. Every reader calls it first, so all see the same state; writers save the settled world.
  */
 export function settleWorld(world: SimWorld, realNowMs: number = Date.now()): boolean {
-  let changed = false;
   const now = simNowMs(world, realNowMs);
+  const before = JSON.stringify(world.resources);
+  accumulateWrites(world, now - world.settledAtSimMs);
+  world.settledAtSimMs = now;
   for (const resource of Object.values(world.resources)) {
     const progress = resyncProgress(resource, now);
-    if (progress && progress.remainingKiB <= 0 && resource.resync) {
-      const target = resource.sides[resource.resync.target];
-      if (target) target.disk = "UpToDate";
-      resource.resync = null;
-      changed = true;
-    }
+    if (progress && progress.remainingKiB <= 0) finishResync(resource);
   }
-  return changed;
+  return JSON.stringify(world.resources) !== before;
 }
 
 /** The replication state of `host`'s side towards its peer. */

@@ -1,92 +1,114 @@
-import { peerOf, simNowMs, type SimResource, type SimWorld } from "../world";
-
-/** DRBD's resync rate in the simulator: 100 MiB/s, a GbE link's practical ceiling (farm-design.md). */
-const DEFAULT_RESYNC_KIBPS = 100 * 1024;
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { hostEtcDir } from "../store";
 import { ToolExit, type ToolContext } from "./context";
+import { drbdsetup } from "./drbdsetup";
 
-/** Stand-in for `drbdadm`: `--version`, `connect`, `disconnect`, `invalidate` (more verbs come with the full simulator). */
+/** Where Debian's drbd-utils installs drbdadm (never the stand-in on the simulated host's PATH). */
+const REAL_DRBDADM = ["/usr/sbin/drbdadm", "/sbin/drbdadm", "/usr/local/sbin/drbdadm"];
+
+/** drbdadm's chatter when __DRBD_NODE__ names the host, and modprobe's absence on a machine without DRBD. */
+const NOISE = [
+  /^\s*found __DRBD_NODE__ in environment$/,
+  /^\s*PRETENDING that I am >>.*<<$/,
+  /modinfo: not found$/,
+];
+
+/**
+ * Stand-in for `drbdadm` on a simulated host. With Debian's drbd-utils installed it runs the real drbdadm on
+ * the host's own configuration (`<sim>/hosts/<host>/etc/drbd.conf`), as that host (`__DRBD_NODE__`), with the
+ * stand-in drbdsetup and drbdmeta as its kernel side (`-s`, `-m`): drbdadm's parsing, its command sequences and
+ * its error reports are the real ones. Without drbd-utils, a built-in drbdadm maps the verbs the agent uses
+ * straight onto drbdsetup. `--version` reports the simulated host's DRBD versions either way.
+ */
 export async function drbdadm(args: string[], ctx: ToolContext): Promise<number> {
-  if (args[0] === "--version") {
-    const host = ctx.store.read().hosts[ctx.host];
-    const utils = host?.versions.drbdUtils ?? "9.22.0";
-    const kernel = host?.versions.drbdKernel ?? "9.2.8";
-    ctx.out(
-      [
-        "DRBDADM_BUILDTAG=GIT-hash:\\ 409097fe02187f83790b88ac3e0d94f3c167adab\\ reproducible\\ build\\,\\ 2023-01-09\\ 14:51:18",
-        "DRBDADM_API_VERSION=2",
-        `DRBD_KERNEL_VERSION_CODE=0x${versionCode(kernel)}`,
-        `DRBD_KERNEL_VERSION=${kernel}`,
-        `DRBDADM_VERSION_CODE=0x${versionCode(utils)}`,
-        `DRBDADM_VERSION=${utils}`,
-        "",
-      ].join("\n"),
-    );
+  if (args[0] === "--version" || args[0] === "-V") {
+    ctx.out(versionText(ctx));
     return 0;
   }
-  const [command, name] = args;
-  switch (command) {
-    case "disconnect":
-      ctx.store.update((world) => {
-        const { resource, side } = resourceOnHost(world, name, ctx.host);
-        const peer = peerOf(resource, ctx.host);
-        side.connection = "StandAlone";
-        const peerSide = peer === undefined ? undefined : resource.sides[peer];
-        if (peerSide?.connection === "Connected") peerSide.connection = "Connecting";
-        resource.resync = null;
-      });
-      return 0;
-    case "connect":
-      ctx.store.update((world) => {
-        const { resource, side } = resourceOnHost(world, name, ctx.host);
-        if (side.connection === "Connected") return;
-        const peer = peerOf(resource, ctx.host);
-        const peerSide = peer === undefined ? undefined : resource.sides[peer];
-        if (peerSide?.connection === "Connecting") {
-          side.connection = "Connected";
-          peerSide.connection = "Connected";
-        } else {
-          side.connection = "Connecting";
-        }
-      });
-      return 0;
-    case "invalidate":
-      // Discards this host's data and pulls a full resync from the peer (needs a connected, UpToDate peer).
-      ctx.store.update((world) => {
-        const { resource, side } = resourceOnHost(world, name, ctx.host);
-        const peer = peerOf(resource, ctx.host);
-        const peerSide = peer === undefined ? undefined : resource.sides[peer];
-        if (
-          peer === undefined ||
-          !peerSide ||
-          side.connection !== "Connected" ||
-          peerSide.disk !== "UpToDate"
-        ) {
-          throw new ToolExit(
-            11,
-            `${resource.minor}: State change failed: (-15) Need a connection to start verify or resync\n`,
-          );
-        }
-        side.disk = "Inconsistent";
-        resource.resync = {
-          source: peer,
-          target: ctx.host,
-          totalKiB: resource.sizeKiB,
-          startedAtSimMs: simNowMs(world),
-          rateKiBps: DEFAULT_RESYNC_KIBPS,
-        };
-      });
-      return 0;
-    default:
-      throw new ToolExit(20, `drbdadm: unknown command '${command ?? ""}' (not simulated yet)\n`);
-  }
+  const real = REAL_DRBDADM.find((p) => fs.existsSync(p));
+  return real ? runReal(real, args, ctx) : builtIn(args, ctx);
 }
 
-function resourceOnHost(world: SimWorld, name: string | undefined, host: string) {
-  const resource: SimResource | undefined = name === undefined ? undefined : world.resources[name];
-  const side = resource?.sides[host];
-  if (!resource || !side)
+function versionText(ctx: ToolContext): string {
+  const host = ctx.store.read().hosts[ctx.host];
+  const utils = host?.versions.drbdUtils ?? "9.22.0";
+  const kernel = host?.versions.drbdKernel ?? "9.2.8";
+  return [
+    "DRBDADM_BUILDTAG=GIT-hash:\\ 409097fe02187f83790b88ac3e0d94f3c167adab\\ reproducible\\ build\\,\\ 2023-01-09\\ 14:51:18",
+    "DRBDADM_API_VERSION=2",
+    `DRBD_KERNEL_VERSION_CODE=0x${versionCode(kernel)}`,
+    `DRBD_KERNEL_VERSION=${kernel}`,
+    `DRBDADM_VERSION_CODE=0x${versionCode(utils)}`,
+    `DRBDADM_VERSION=${utils}`,
+    "",
+  ].join("\n");
+}
+
+function runReal(real: string, args: string[], ctx: ToolContext): Promise<number> {
+  // Started by bare name (a link to it first on PATH), drbdadm finds drbdsetup and drbdmeta on PATH too, which
+  // puts the stand-ins under the real names: a failed step reads exactly as on a real host
+  // ("Command 'drbdsetup primary r1' terminated with exit code 17").
+  const bin = path.join(ctx.store.dir, "bin");
+  const realDir = path.join(ctx.store.dir, "drbd-utils");
+  if (!fs.existsSync(path.join(realDir, "drbdadm"))) {
+    fs.mkdirSync(realDir, { recursive: true });
+    try {
+      fs.symlinkSync(real, path.join(realDir, "drbdadm"));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+  const argv = ["-c", path.join(hostEtcDir(ctx.store.dir, ctx.host), "drbd.conf"), ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn("drbdadm", argv, {
+      env: { ...process.env, PATH: `${realDir}:${bin}:${process.env.PATH ?? ""}`, __DRBD_NODE__: ctx.host },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => ctx.out(b.toString()));
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const lines = stderr.split("\n").filter((l) => !NOISE.some((re) => re.test(l)));
+      const text = lines.join("\n").replace(/^\n+/, "");
+      if (text.trim() !== "") ctx.err(text.endsWith("\n") ? text : `${text}\n`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/** The verbs the agent uses, as drbdadm 9 translates them (node ids follow host names, as in the files). */
+async function builtIn(args: string[], ctx: ToolContext): Promise<number> {
+  const options = args.filter((a) => a.startsWith("--"));
+  const [command, name] = args.filter((a) => !a.startsWith("--"));
+  const resource = name === undefined ? undefined : ctx.store.read().resources[name];
+  if (!resource || !resource.sides[ctx.host]) {
     throw new ToolExit(10, `'${name ?? ""}' not defined in your config (for this host).\n`);
-  return { resource, side };
+  }
+  const peerId = String(
+    Object.keys(resource.sides)
+      .sort()
+      .findIndex((h) => h !== ctx.host),
+  );
+  const setup = (...argv: string[]) => drbdsetup(argv, ctx);
+  switch (command) {
+    case "primary":
+      return setup("primary", resource.name, ...options);
+    case "secondary":
+      return setup("secondary", resource.name);
+    case "connect":
+      return setup("connect", resource.name, peerId, ...options);
+    case "disconnect":
+      return setup("disconnect", resource.name, peerId);
+    case "invalidate":
+      return setup("invalidate", String(resource.minor));
+    case "new-current-uuid":
+      return setup("new-current-uuid", String(resource.minor), ...options);
+    default:
+      throw new ToolExit(20, `drbdadm: '${command ?? ""}' needs drbd-utils (not in the built-in stand-in)\n`);
+  }
 }
 
 function versionCode(version: string): string {

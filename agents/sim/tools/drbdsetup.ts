@@ -1,15 +1,111 @@
 import fs from "node:fs";
 import { events2Objects, statusJson } from "./drbd-format";
 import { ToolExit, type ToolContext } from "./context";
+import {
+  connect,
+  demote,
+  disconnect,
+  DrbdRefusal,
+  stateChangeExitCode,
+  invalidate,
+  newCurrentUuidClearBitmap,
+  promote,
+  sideOf,
+} from "../drbd-kernel";
+import { peerOf, type SimResource, type SimWorld } from "../world";
+
+/** drbdsetup's exit code when the object named does not exist. */
+const EXIT_NO_SUCH_OBJECT = 10;
 
 const POLL_MS = 100;
 
-/** Stand-in for `drbdsetup`: `events2 [--now] [--statistics] [res|all]` and `status --json [res|all]`. */
+/**
+ * Stand-in for `drbdsetup`, the kernel side of the simulated farm: `events2 [--now] [--statistics]`,
+ * `status --json`, and the state changes the real drbdadm asks for (`primary <res> [--force]`,
+ * `secondary <res>`, `connect <res> <peer-node-id> [--discard-my-data]`, `disconnect <res> <peer-node-id>`,
+ * `invalidate <minor>`, `new-current-uuid <minor> --clear-bitmap`, `role`, `cstate`, `dstate`), refusing as
+ * the kernel refuses (see ../drbd-kernel.ts). The configuration verbs drbdadm up/adjust send (new-resource,
+ * new-minor, new-peer, new-path, attach) are accepted for resources the world already has up.
+ */
 export async function drbdsetup(args: string[], ctx: ToolContext): Promise<number> {
   const [command, ...rest] = args;
   const flags = new Set(rest.filter((a) => a.startsWith("--")));
   const target = rest.find((a) => !a.startsWith("--"));
   switch (command) {
+    case "primary":
+      change(ctx, byName(target), (w, r) => promote(w, r, ctx.host, flags.has("--force")));
+      return 0;
+    case "secondary":
+      change(ctx, byName(target), (w, r) => demote(w, r, ctx.host));
+      return 0;
+    case "connect":
+      change(ctx, byName(target), (w, r) =>
+        connect(w, r, ctx.host, { discardMyData: flags.has("--discard-my-data") }),
+      );
+      return 0;
+    case "disconnect":
+      change(ctx, byName(target), (w, r) => disconnect(w, r, ctx.host));
+      return 0;
+    case "invalidate":
+      change(ctx, byMinor(target), (w, r) => invalidate(w, r, ctx.host));
+      return 0;
+    case "new-current-uuid":
+      if (!flags.has("--clear-bitmap"))
+        throw new ToolExit(20, "tandem simulator: only `new-current-uuid --clear-bitmap` is simulated\n");
+      change(ctx, byMinor(target), (w, r) => newCurrentUuidClearBitmap(w, r, ctx.host));
+      return 0;
+    case "role":
+      ctx.out(
+        `${
+          sideOf(
+            find(
+              ctx,
+              byName(target, (n) => `${n}: Unknown resource\n`),
+            ),
+            ctx.host,
+          ).role
+        }\n`,
+      );
+      return 0;
+    case "cstate":
+      ctx.out(
+        `${
+          sideOf(
+            find(
+              ctx,
+              byName(target, (n) => `${n}: No such connection\n`),
+            ),
+            ctx.host,
+          ).connection
+        }\n`,
+      );
+      return 0;
+    case "dstate": {
+      const resource = find(
+        ctx,
+        byMinor(target, (n) => `${n}: No such device\n`),
+      );
+      const peer = peerOf(resource, ctx.host);
+      const side = sideOf(resource, ctx.host);
+      const peerSide = peer === undefined ? undefined : resource.sides[peer];
+      const peerDisk = side.connection === "Connected" && peerSide ? peerSide.disk : "DUnknown";
+      ctx.out(`${side.disk}/${peerDisk}\n`);
+      return 0;
+    }
+    case "new-resource":
+    case "new-minor":
+    case "new-peer":
+    case "new-path":
+    case "attach":
+    case "resource-options":
+    case "net-options":
+    case "disk-options":
+    case "peer-device-options":
+      // drbdadm up/adjust configuring what the simulated kernel already has: nothing to do.
+      return 0;
+    case "show":
+      // Prints nothing, so drbdadm adjust re-sends the configuration verbs above (accepted as they are).
+      return 0;
     case "events2":
       return events2(ctx, {
         now: flags.has("--now"),
@@ -19,6 +115,11 @@ export async function drbdsetup(args: string[], ctx: ToolContext): Promise<numbe
     case "status":
       if (!flags.has("--json"))
         throw new ToolExit(20, "tandem simulator: only `drbdsetup status --json` is simulated\n");
+      if (target !== undefined && target !== "all")
+        find(
+          ctx,
+          byName(target, (n) => `${n}: No such resource\n`),
+        );
       ctx.out(statusJson(ctx.store.read(), ctx.host, target));
       return 0;
     default:
@@ -70,5 +171,56 @@ async function events2(
     }
     last = next;
     if (text) ctx.out(text);
+  }
+}
+
+/**
+ * How a command names its object, and what drbdsetup says when there is none (user/v9/drbdsetup.c): the kernel's
+ * "Failure: (158) Unknown resource" / "(127) Device minor not allocated" for state changes, the tool's own
+ * "No such resource/connection/device" for the read-only commands. All exit 10.
+ */
+type Lookup = { by: "name" | "minor"; value: string | undefined; missing: (name: string) => string };
+const KERNEL_UNKNOWN_RESOURCE = (n: string) =>
+  `${n}: Failure: (158) Unknown resource\nadditional info from kernel:\nunknown resource\n`;
+const KERNEL_UNKNOWN_MINOR = (n: string) =>
+  `${n}: Failure: (127) Device minor not allocated\nadditional info from kernel:\nunknown minor\n`;
+const byName = (value: string | undefined, missing = KERNEL_UNKNOWN_RESOURCE): Lookup => ({
+  by: "name",
+  value,
+  missing,
+});
+const byMinor = (value: string | undefined, missing = KERNEL_UNKNOWN_MINOR): Lookup => ({
+  by: "minor",
+  value,
+  missing,
+});
+
+function lookup(world: SimWorld, host: string, key: Lookup): SimResource {
+  const resource = Object.values(world.resources).find((r) =>
+    key.by === "name" ? r.name === key.value : String(r.minor) === key.value,
+  );
+  if (!resource || !resource.sides[host])
+    throw new ToolExit(EXIT_NO_SUCH_OBJECT, key.missing(key.value ?? ""));
+  return resource;
+}
+
+function find(ctx: ToolContext, key: Lookup): SimResource {
+  return lookup(ctx.store.read(), ctx.host, key);
+}
+
+/** Applies one kernel state change to the world, or exits as drbdsetup does when the kernel refuses it. */
+function change(
+  ctx: ToolContext,
+  key: Lookup,
+  apply: (world: SimWorld, resource: SimResource) => void,
+): void {
+  try {
+    ctx.store.update((world) => apply(world, lookup(world, ctx.host, key)));
+  } catch (err) {
+    if (err instanceof DrbdRefusal) {
+      const info = err.info.length ? `additional info from kernel:\n${err.info.join("\n")}\n` : "";
+      throw new ToolExit(stateChangeExitCode(err.code), `${err.message}\n${info}`);
+    }
+    throw err;
   }
 }

@@ -5,12 +5,14 @@
 import { WorldStore } from "../store";
 import { ToolExit, type ToolContext } from "./context";
 import { drbdadm } from "./drbdadm";
+import { drbdmeta } from "./drbdmeta";
 import { drbdsetup } from "./drbdsetup";
 import { xl } from "./xl";
 
 const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number>> = {
   drbdsetup,
   drbdadm,
+  drbdmeta,
   xl,
 };
 
