@@ -6,8 +6,10 @@
  *
  * Data generations stand for DRBD's UUIDs: `gen` is the current UUID, `baseGen` the bitmap UUID (the
  * generation both sides last shared). 0 is "just created metadata" (UUID_JUST_CREATED).
+ *
+ * "Now" is `world.settledAtSimMs`: every change runs on a world just settled to the present (WorldStore.update).
  */
-import { peerOf, simNowMs, type SimResource, type SimSide, type SimWorld } from "./world";
+import { peerOf, type SimResource, type SimSide, type SimWorld } from "./world";
 
 /** DRBD's default resync rate in the simulator: 100 MiB/s, a GbE link's practical ceiling (farm-design.md). */
 export const DEFAULT_RESYNC_KIBPS = 100 * 1024;
@@ -117,7 +119,7 @@ export function demote(world: SimWorld, resource: SimResource, host: string): vo
   if (side.role !== "Primary") return;
   const opener = openerOf(world, resource, host);
   if (opener) {
-    const at = new Date(world.epochRealMs + simNowMs(world) / world.speed)
+    const at = new Date(world.epochRealMs + world.settledAtSimMs / world.speed)
       .toISOString()
       .replace("T", " ")
       .slice(0, 23);
@@ -228,7 +230,7 @@ function handshake(world: SimWorld, resource: SimResource, hostA: string, hostB:
     // Both wrote while apart: split brain. With after-sb-*pri disconnect (Tandem's policy) both stay apart.
     a.connection = "StandAlone";
     b.connection = "StandAlone";
-    resource.splitBrainAtSimMs = simNowMs(world);
+    resource.splitBrainAtSimMs = world.settledAtSimMs;
     return;
   }
   // Unrelated data (each side's metadata from another history): DRBD drops the connection.
@@ -262,7 +264,7 @@ export function startResync(
     source,
     target,
     totalKiB: kib,
-    startedAtSimMs: simNowMs(world),
+    startedAtSimMs: world.settledAtSimMs,
     rateKiBps: resource.resyncRateKiBps,
   };
 }

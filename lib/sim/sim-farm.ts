@@ -3,7 +3,7 @@ import { childEnv } from "../env";
 import { createLocalTransport } from "../transport/local";
 import type { FarmHostSpec } from "../farm/farm-service";
 import type { ResourceMeta } from "../farm/view";
-import { WorldStore, hostXenConfigDir } from "../../agents/sim/store";
+import { WorldStore, hostEtcDir, hostXenConfigDir } from "../../agents/sim/store";
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
 
@@ -44,6 +44,8 @@ export function setupSimFarm(options: SimFarmOptions): {
         host.hypervisor,
         "--xen-config-dir",
         hostXenConfigDir(options.simDir, host.name),
+        "--drbd-config-dir",
+        path.join(hostEtcDir(options.simDir, host.name), "drbd.d"),
         "--poll-ms",
         String(options.pollMs),
       ],

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
-import { hostXenConfigDir, WorldStore } from "../../agents/sim/store";
+import { hostEtcDir, hostXenConfigDir, WorldStore } from "../../agents/sim/store";
 import { AgentClient } from "../../lib/agent-client/client";
 import { createLocalTransport } from "../../lib/transport/local";
 
@@ -57,6 +57,8 @@ export function createTempSimFarm(): TempSimFarm {
       "xen-xl",
       "--xen-config-dir",
       hostXenConfigDir(simDir, host),
+      "--drbd-config-dir",
+      path.join(hostEtcDir(simDir, host), "drbd.d"),
       "--poll-ms",
       String(pollMs),
     ],

@@ -60,16 +60,23 @@ describe("stand-in tools", () => {
   });
 
   it("refuses as the real tools do: unknown resource (exit 10), unknown domain, resync without a connection", () => {
+    // The real drbdadm (drbd-utils) reads the host's resource files and answers for an unknown resource.
     const unknownRes = run("xen1", "drbdadm", "disconnect", "r9");
-    expect(unknownRes.status).toBe(10);
+    expect(unknownRes.status).toBe(1);
     expect(unknownRes.stderr).toBe("'r9' not defined in your config (for this host).\n");
     const unknownDom = run("xen1", "xl", "destroy", "web1"); // web1 runs on xen2, not here
     expect(unknownDom.status).toBe(1);
     expect(unknownDom.stderr).toContain("Invalid domain identifier: web1");
     farm.onHost("xen1", "drbdadm", "disconnect", "r4");
+    // drbdsetup refuses; drbdadm invalidate runs it silently and, for exit 11, says nothing (drbdadm_main.c).
+    const refused = run("xen1", "drbdsetup", "invalidate", "4");
+    expect(refused.status).toBe(11);
+    expect(refused.stderr).toBe(
+      "4: State change failed: (-15) Need a connection to start verify or resync\n",
+    );
     const invalidate = run("xen1", "drbdadm", "invalidate", "r4");
     expect(invalidate.status).toBe(11);
-    expect(invalidate.stderr).toContain("Need a connection");
+    expect(invalidate.stderr).toBe("");
     farm.onHost("xen2", "drbdadm", "connect", "r4"); // xen2 was left Connecting; xen1 is StandAlone
     farm.onHost("xen1", "drbdadm", "connect", "r4");
     expect(farm.onHost("xen2", "drbdsetup", "events2", "--now", "r4")).toContain("connection:Connected");

@@ -65,7 +65,7 @@ export function events2Objects(
         `peer-disk:${connected && peerSide ? peerSide.disk : "DUnknown"} peer-client:no resync-suspended:no`;
       if (progress) attrs += ` done:${progress.percent.toFixed(2)}`;
       if (statistics) {
-        attrs += ` received:0 sent:0 out-of-sync:${Math.round(progress?.remainingKiB ?? 0)} pending:0 unacked:0`;
+        attrs += ` received:0 sent:0 out-of-sync:${Math.round(progress?.remainingKiB ?? side.oosKiB)} pending:0 unacked:0`;
         if (progress)
           attrs += ` dbdt1:${((resource.resync?.rateKiBps ?? 0) / 1024).toFixed(2)} eta:${progress.etaSeconds}`;
       }
@@ -130,7 +130,7 @@ export function statusJson(world: SimWorld, host: string, only?: string): string
                       "resync-suspended": "no",
                       received: 0,
                       sent: 0,
-                      "out-of-sync": Math.round(progress?.remainingKiB ?? 0),
+                      "out-of-sync": Math.round(progress?.remainingKiB ?? side.oosKiB),
                       pending: 0,
                       unacked: 0,
                       "has-sync-details": progress !== null,

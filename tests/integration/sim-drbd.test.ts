@@ -1,0 +1,106 @@
+/**
+ * The agent's DRBD methods on the simulated farm, through the whole real path: agent → real drbdadm
+ * (Debian's drbd-utils, reading each simulated host's resource files) → stand-in drbdsetup (the kernel side).
+ * Refusals must arrive as the codes the runbooks act on, with drbdadm's own words as evidence.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentClient } from "../../lib/agent-client/client";
+import type { AppError } from "../../lib/errors";
+import { createLocalTransport } from "../../lib/transport/local";
+import { createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
+
+let farm: TempSimFarm;
+const clients: Record<string, AgentClient> = {};
+
+beforeAll(async () => {
+  farm = createTempSimFarm();
+  for (const host of ["xen1", "xen2"]) {
+    const c = new AgentClient(
+      host,
+      createLocalTransport({ argv: farm.agentArgv(host), env: farm.agentEnv(host) }),
+    );
+    c.start();
+    clients[host] = c;
+  }
+  await waitFor(() => Object.values(clients).every((c) => c.state === "ready"), 15_000, "agents ready");
+});
+afterAll(() => {
+  for (const c of Object.values(clients)) c.stop();
+  farm?.remove();
+});
+
+const on = (host: string) => clients[host]!;
+async function refusal(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error("expected a refusal");
+}
+const roleOf = async (host: string, resource: string) =>
+  (await on(host).call("drbd.status", {})).resources.find((r) => r.name === resource)?.role;
+
+describe("DRBD refusals on the simulated farm arrive as the runbooks' codes", () => {
+  it("a second Primary: DRBD_MULTIPLE_PRIMARIES, with drbdadm's report", async () => {
+    const err = await refusal(on("xen2").call("drbd.primary", { resource: "r1" }));
+    expect(err.code).toBe("DRBD_MULTIPLE_PRIMARIES");
+    expect(err.details.exitCode).toBe(11);
+    expect(err.details.stderr).toBe(
+      "r1: State change failed: (-1) Multiple primaries not allowed by config\n" +
+        "Command 'drbdsetup primary r1' terminated with exit code 11\n",
+    );
+    expect(await roleOf("xen2", "r1")).toBe("Secondary");
+  });
+
+  it("demote while mounted: DRBD_HELD_OPEN, naming the opener", async () => {
+    const err = await refusal(on("xen1").call("drbd.secondary", { resource: "r1" }));
+    expect(err.code).toBe("DRBD_HELD_OPEN");
+    expect(err.details.stderr).toMatch(/additional info from kernel:\n\/dev\/drbd1 opened by mount/);
+    expect(await roleOf("xen1", "r1")).toBe("Primary");
+  });
+
+  it("promote without UpToDate data: DRBD_NEED_UPTODATE (exit 17); only force overrides it", async () => {
+    await on("xen1").call("drbd.disconnect", { resource: "r4" });
+    farm.store.update((w) => {
+      w.resources["r4"]!.sides["xen2"]!.disk = "Outdated";
+    });
+    const err = await refusal(on("xen2").call("drbd.primary", { resource: "r4" }));
+    expect(err.code).toBe("DRBD_NEED_UPTODATE");
+    expect(err.details.exitCode).toBe(17);
+    expect(await roleOf("xen2", "r4")).toBe("Secondary");
+    await on("xen2").call("drbd.primary", { resource: "r4", force: true });
+    expect(await roleOf("xen2", "r4")).toBe("Primary");
+  });
+
+  it("an unknown resource: refused by drbdadm from the host's own resource files", async () => {
+    const err = await refusal(on("xen1").call("drbd.up", { resource: "r9" }));
+    expect(err.details.stderr).toBe("'r9' not defined in your config (for this host).\n");
+    expect(err.code).toBe("NOT_FOUND");
+  });
+
+  it("reads the resource file the real drbdadm uses", async () => {
+    const { content } = await on("xen2").call("drbd.readConfig", { resource: "r2" });
+    expect(content).toContain("resource r2 {");
+    expect(content).toMatch(/on xen2 \{\s+node-id 1;/);
+  });
+});
+
+describe("a planned switchover of r2, step by step through the agents", () => {
+  it("demote on xen2 once unused, promote on xen1, and the views agree", async () => {
+    // Until the fs stand-ins exist (issue 4), the test stops the VMs and unmounts by changing the world.
+    for (const vm of ["lvs2", "admin2", "web1", "web-ssl2", "mail2", "ftp1"])
+      farm.onHost("xen2", "xl", "shutdown", vm);
+    farm.store.update((w) => {
+      w.resources["r2"]!.sides["xen2"]!.mounted = false;
+    });
+    await on("xen2").call("drbd.secondary", { resource: "r2" });
+    await on("xen1").call("drbd.primary", { resource: "r2" });
+    expect(await roleOf("xen1", "r2")).toBe("Primary");
+    const fromXen2 = (await on("xen2").call("drbd.status", {})).resources.find((r) => r.name === "r2");
+    expect(fromXen2).toMatchObject({
+      role: "Secondary",
+      connections: [{ connection: "Connected", peerRole: "Primary" }],
+    });
+  });
+});
