@@ -15,6 +15,7 @@ import type { ResourceMeta } from "./lib/farm/view";
 import { FARM_ROOM, type ClientToServerEvents, type ServerToClientEvents } from "./lib/realtime/events";
 import { setRuntime } from "./lib/runtime";
 import { setupSimFarm } from "./lib/sim/sim-farm";
+import type { WorldStore } from "./agents/sim/store";
 import { createSshTransport } from "./lib/transport/ssh";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
 
   let hosts: FarmHostSpec[];
   let resources: ResourceMeta[];
+  let simStore: WorldStore | undefined;
   if (config) {
     log(`managing the hosts of ${configFile} over SSH`);
     hosts = config.hosts.map((h, i) => {
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
     log(`no ${path.basename(configFile)}: running the simulated farm in ${sim.store.dir}`);
     hosts = sim.hosts;
     resources = sim.resources;
+    simStore = sim.store;
   }
 
   const db = createDb(env.databaseUrl);
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
     log,
     agentBundle: () => fs.readFileSync(path.join(root, "agents", "dist", "tandem-agent.js")),
   });
-  setRuntime({ farm });
+  setRuntime({ farm, ...(simStore ? { sim: { store: simStore } } : {}) });
 
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });
   await app.prepare();

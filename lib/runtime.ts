@@ -1,4 +1,5 @@
 import type { FarmService } from "./farm/farm-service";
+import type { WorldStore } from "../agents/sim/store";
 
 /**
  * The process-wide services, created once by server.ts. Next bundles route handlers separately from
@@ -6,6 +7,8 @@ import type { FarmService } from "./farm/farm-service";
  */
 export interface Runtime {
   farm: FarmService;
+  /** The simulated world, when the panel runs the simulated farm (absent for a real farm). */
+  sim?: { store: WorldStore };
 }
 
 const KEY = Symbol.for("tandem.runtime");

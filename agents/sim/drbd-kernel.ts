@@ -180,6 +180,7 @@ export function retryHandshakes(world: SimWorld): void {
   for (const resource of Object.values(world.resources)) {
     const [a, b] = Object.keys(resource.sides);
     if (a === undefined || b === undefined || !resource.linkUp) continue;
+    if (!resource.sides[a]?.up || !resource.sides[b]?.up) continue;
     if (resource.sides[a]?.connection === "Connecting" && resource.sides[b]?.connection === "Connecting")
       handshake(world, resource, a, b);
   }

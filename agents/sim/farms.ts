@@ -23,6 +23,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     resync: null,
     allowTwoPrimaries: false,
     linkUp: true,
+    linkCut: null,
     resyncRateKiBps: DEFAULT_RESYNC_KIBPS,
     splitBrainAtSimMs: null,
     sides: Object.fromEntries(
@@ -37,6 +38,8 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
           oosKiB: 0,
           mounted: h === primary && mountPoint !== null,
           discardMyData: false,
+          up: true,
+          fsClean: true,
         },
       ]),
     ),
@@ -90,6 +93,10 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
         cpus: 4,
         hypervisor: "xen-xl",
         versions,
+        power: "on",
+        rebootAtSimMs: null,
+        mgmtUp: true,
+        toolFaults: {},
       },
       xen2: {
         name: "xen2",
@@ -99,6 +106,10 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
         cpus: 4,
         hypervisor: "xen-xl",
         versions,
+        power: "on",
+        rebootAtSimMs: null,
+        mgmtUp: true,
+        toolFaults: {},
       },
     },
     resources: {

@@ -6,6 +6,7 @@
  * are stored as a start time and a rate and evaluated lazily, so any reader sees the same state.
  */
 import { accumulateWrites, finishResync } from "./drbd-kernel";
+import { rebootCrashedHosts } from "./faults";
 import type {
   TDrbdConnectionState,
   TDrbdDiskState,
@@ -25,6 +26,14 @@ export interface SimHost {
   cpus: number;
   hypervisor: "xen-xl";
   versions: { xen: string; drbdKernel: string; drbdUtils: string };
+  /** A power-off or crash fault turns the host off (see faults.ts). */
+  power: "on" | "off";
+  /** After a crash, the simulated ms at which the host boots again by itself. */
+  rebootAtSimMs: number | null;
+  /** The panel can reach the host's management address (a cut-mgmt fault clears it). */
+  mgmtUp: boolean;
+  /** hang-command / slow-command faults, by tool. */
+  toolFaults: Partial<Record<string, { mode: "hang" } | { mode: "slow"; delayMs: number }>>;
 }
 
 export interface SimSide {
@@ -42,6 +51,10 @@ export interface SimSide {
   mounted: boolean;
   /** Set by `connect --discard-my-data` until the next handshake. */
   discardMyData: boolean;
+  /** The resource is configured on this host (false while the host is off). */
+  up: boolean;
+  /** The filesystem was cleanly unmounted; false after a crash or power loss while mounted (fsck needed). */
+  fsClean: boolean;
 }
 
 export interface SimResync {
@@ -66,6 +79,8 @@ export interface SimResource {
   allowTwoPrimaries: boolean;
   /** The replication link between the two sides carries traffic (a cut-link fault sets it false). */
   linkUp: boolean;
+  /** Which way a cut-link fault cut it (DRBD drops the connection either way). */
+  linkCut: "both" | "outbound" | "inbound" | null;
   resyncRateKiBps: number;
   /** Simulated ms of the last split brain found at a handshake; null when none. */
   splitBrainAtSimMs: number | null;
@@ -145,6 +160,7 @@ export function settleWorld(world: SimWorld, realNowMs: number = Date.now()): bo
     const progress = resyncProgress(resource, now);
     if (progress && progress.remainingKiB <= 0) finishResync(resource);
   }
+  rebootCrashedHosts(world);
   return JSON.stringify(world.resources) !== before;
 }
 

@@ -10,10 +10,12 @@ import { getRuntime, type Runtime } from "../runtime";
  * Permissions are declared next to each handler; accounts and roles arrive with issue 8 (for now: local-only
  * panel). `agent:install` will be an admin's.
  */
-export type Permission = "farm:read" | "agent:install";
+export type Permission = "farm:read" | "agent:install" | "sim:fault";
 
-export interface RouteContext<Q, P> {
+export interface RouteContext<Q, P, B = undefined> {
   query: Q;
+  /** The JSON body, validated (routes that declare `body`). */
+  body: B;
   /** The route's path segments (`[name]`), validated. */
   params: P;
   request: Request;
@@ -30,6 +32,31 @@ function validate<S extends z.ZodType>(schema: S, value: Record<string, string>,
   throw new AppError("VALIDATION_FAILED", `${field}: ${issue?.message ?? "invalid"}`, {
     userMessage: `Invalid ${field}: ${issue?.message ?? "invalid"}`,
     details: { field, rule: issue?.message ?? "invalid" },
+  });
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("VALIDATION_FAILED", "body: not JSON", {
+      userMessage: "Invalid body: must be a JSON object",
+      details: { field: "body", rule: "must be a JSON object" },
+    });
+  }
+}
+
+function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const unknownKey = issue?.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+  const field = unknownKey ?? (issue?.path.join(".") || "body");
+  const rule = unknownKey ? "is not a known field" : (issue?.message ?? "invalid");
+  throw new AppError("VALIDATION_FAILED", `${field}: ${rule}`, {
+    userMessage: `Invalid ${field}: ${rule}`,
+    details: { field, rule },
   });
 }
 
@@ -55,11 +82,16 @@ function checkSameOrigin(request: Request): void {
     );
 }
 
-export function apiRoute<Q extends z.ZodType = EmptySchema, P extends z.ZodType = EmptySchema>(def: {
+export function apiRoute<
+  Q extends z.ZodType = EmptySchema,
+  P extends z.ZodType = EmptySchema,
+  B extends z.ZodType = z.ZodUndefined,
+>(def: {
   permission: Permission;
   query?: Q;
   params?: P;
-  handler: (ctx: RouteContext<z.output<Q>, z.output<P>>) => Promise<unknown>;
+  body?: B;
+  handler: (ctx: RouteContext<z.output<Q>, z.output<P>, z.output<B>>) => Promise<unknown>;
 }): (request: Request, context?: { params?: Promise<Record<string, string>> }) => Promise<Response> {
   return async (request, context) => {
     try {
@@ -77,9 +109,12 @@ export function apiRoute<Q extends z.ZodType = EmptySchema, P extends z.ZodType 
         (await context?.params) ?? {},
         "path",
       );
+      const body: z.output<B> = def.body
+        ? validateBody(def.body, await readJson(request))
+        : (undefined as z.output<B>);
       authorize(def.permission);
-      const body = await def.handler({ query, params, request, runtime });
-      return Response.json(body, { headers: { "cache-control": "no-store" } });
+      const result = await def.handler({ query, params, body, request, runtime });
+      return Response.json(result, { headers: { "cache-control": "no-store" } });
     } catch (err) {
       const error = toAppError(err);
       if (error.code === "INTERNAL") console.error("api:", err);

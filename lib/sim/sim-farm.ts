@@ -1,6 +1,6 @@
 import path from "node:path";
 import { childEnv } from "../env";
-import { createLocalTransport } from "../transport/local";
+import { createSimTransport } from "./sim-transport";
 import type { FarmHostSpec } from "../farm/farm-service";
 import type { ResourceMeta } from "../farm/view";
 import { WorldStore, hostEtcDir, hostXenConfigDir } from "../../agents/sim/store";
@@ -33,7 +33,7 @@ export function setupSimFarm(options: SimFarmOptions): {
   const hosts = Object.values(world.hosts).map((host) => ({
     name: host.name,
     address: "simulated",
-    transport: createLocalTransport({
+    transport: createSimTransport(store, host.name, {
       description: `simulated host ${host.name}`,
       argv: [
         process.execPath,

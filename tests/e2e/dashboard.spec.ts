@@ -260,3 +260,31 @@ for (const locale of ["en", "ja"] as const) {
     });
   });
 }
+
+test("faults from the simulation API: a host powered off shows as unreachable, its peer's DRBD waits; power-on brings it back", async ({
+  page,
+  request,
+}) => {
+  const bad = await request.post("/api/sim/faults", { data: { action: "power-off", host: "xen9" } });
+  expect(bad.status()).toBe(400);
+  expect((await bad.json()).error.details).toMatchObject({ field: "host" });
+  const unknown = await request.post("/api/sim/faults", { data: { action: "melt", host: "xen1" } });
+  expect(unknown.status()).toBe(400);
+  expect((await unknown.json()).error.details.field).toBe("action");
+
+  await page.goto("/");
+  await page.getByTestId("language-switcher").selectOption("en");
+  await expect(page.getByTestId("host-xen2-status")).toContainText("Reachable");
+  const off = await request.post("/api/sim/faults", { data: { action: "power-off", host: "xen2" } });
+  expect(off.status()).toBe(200);
+  await expect(page.getByTestId("host-xen2-status")).toContainText("Unreachable", { timeout: 5_000 });
+  await expect(page.getByTestId("host-xen2-status")).toContainText("showing the state last seen");
+  await expect(page.getByTestId("resource-r2").getByTestId("connection")).toContainText("Connecting");
+  const world = await (await request.get("/api/sim/world")).json();
+  expect(world.hosts.xen2.power).toBe("off");
+
+  await request.post("/api/sim/faults", { data: { action: "power-on", host: "xen2" } });
+  await expect(page.getByTestId("host-xen2-status")).toContainText("Reachable", { timeout: 10_000 });
+  await expect(page.getByTestId("resource-r2").getByTestId("connection")).toContainText("Connected");
+  await page.screenshot({ path: test.info().outputPath("after-power-cycle.png"), fullPage: true });
+});

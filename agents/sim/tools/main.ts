@@ -34,6 +34,15 @@ async function main(): Promise<number> {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   };
+  // The host's own state decides whether the tool runs at all: off, or a hang/slow fault on this tool.
+  const self = ctx.store.read().hosts[host];
+  if (self?.power === "off") {
+    process.stderr.write(`tandem simulator: ${host} is powered off\n`);
+    return 255;
+  }
+  const fault = self?.toolFaults[tool!];
+  if (fault?.mode === "hang") await new Promise(() => setInterval(() => undefined, 60_000));
+  if (fault?.mode === "slow") await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
   try {
     return await run(args, ctx);
   } catch (err) {
