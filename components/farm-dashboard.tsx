@@ -6,6 +6,7 @@ import { HostCard } from "./host-card";
 import { ErrorMessage } from "./error-message";
 import { LanguageSwitcher } from "./language-switcher";
 import { ResourcePair } from "./resource-pair";
+import { SimulationPanel } from "./simulation-panel";
 import { useFarm, type FarmState } from "./use-farm";
 
 export function FarmDashboard() {
@@ -42,6 +43,7 @@ export function FarmDashboard() {
       )}
       {state.status === "loading" && <p className="text-slate-500">{t("loading")}</p>}
       {farm && <FarmGrid farm={farm} />}
+      {farm?.simulated && <SimulationPanel farm={farm} />}
     </main>
   );
 }

@@ -7,24 +7,9 @@ import { ZName } from "../protocol/validation";
 import { createMetadata, linkLost, retryHandshakes, sideOf, startResync } from "./drbd-kernel";
 import type { SimWorld } from "./world";
 
-export const FAULT_ACTIONS = [
-  "power-off",
-  "power-on",
-  "crash",
-  "cut-link",
-  "restore-link",
-  "cut-mgmt",
-  "restore-mgmt",
-  "fail-disk",
-  "replace-disk",
-  "hang-command",
-  "slow-command",
-  "clear-command",
-  "write-load",
-] as const;
+import { FAULT_ACTIONS, FAULTABLE_TOOLS } from "./fault-names";
 
-/** Tools whose runs a hang-command / slow-command fault can affect on a host. */
-export const FAULTABLE_TOOLS = ["drbdadm", "drbdsetup", "drbdmeta", "xl"] as const;
+export { FAULT_ACTIONS, FAULTABLE_TOOLS };
 
 export const ZFault = z
   .object({

@@ -288,3 +288,24 @@ test("faults from the simulation API: a host powered off shows as unreachable, i
   await expect(page.getByTestId("resource-r2").getByTestId("connection")).toContainText("Connected");
   await page.screenshot({ path: test.info().outputPath("after-power-cycle.png"), fullPage: true });
 });
+
+test("the Simulation panel injects a fault: cutting xen1's management network makes it unreachable while DRBD stays connected", async ({
+  page,
+}) => {
+  await page.goto("/");
+  const panel = page.getByTestId("simulation-panel");
+  await expect(panel).toBeVisible();
+  await panel.getByTestId("sim-action").selectOption("cut-mgmt");
+  await panel.getByTestId("sim-host").selectOption("xen1");
+  await panel.getByTestId("sim-inject").click();
+  await expect(panel.getByTestId("sim-result")).toHaveText("Injected: Cut the panel's network to a host.");
+  await expect(page.getByTestId("host-xen1-status")).toContainText("Unreachable", { timeout: 5_000 });
+  // The replication link is another network: xen2 still sees r1 connected to xen1.
+  await expect(page.getByTestId("resource-r1").getByTestId("connection")).toContainText("Connected");
+  await page.screenshot({ path: test.info().outputPath("mgmt-cut.png"), fullPage: true });
+
+  await panel.getByTestId("sim-action").selectOption("restore-mgmt");
+  await panel.getByTestId("sim-host").selectOption("xen1");
+  await panel.getByTestId("sim-inject").click();
+  await expect(page.getByTestId("host-xen1-status")).toContainText("Reachable", { timeout: 10_000 });
+});
