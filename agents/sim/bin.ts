@@ -2,7 +2,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { quoteArgv } from "../../lib/transport/quote";
 
-export const STAND_IN_TOOLS = ["drbdsetup", "drbdadm", "drbdmeta", "xl"] as const;
+export const STAND_IN_TOOLS = [
+  "drbdsetup",
+  "drbdadm",
+  "drbdmeta",
+  "xl",
+  "mount",
+  "umount",
+  "fsck",
+  "blkid",
+  "mkfs.ext4",
+] as const;
 
 /**
  * Writes the stand-in tools (`drbdsetup`, `drbdadm`, `xl`) for simulated hosts into `<simDir>/bin`.

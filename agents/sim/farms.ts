@@ -20,6 +20,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     sizeKiB: halfTiB,
     protocol: "C",
     mountPoint,
+    fs: mountPoint === null ? null : { type: "ext4", uuid: fsUuid(name), label: name, clean: true },
     resync: null,
     allowTwoPrimaries: false,
     linkUp: true,
@@ -37,9 +38,9 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
           baseGen: null,
           oosKiB: 0,
           mounted: h === primary && mountPoint !== null,
+          mountedOn: h === primary ? mountPoint : null,
           discardMyData: false,
           up: true,
-          fsClean: true,
         },
       ]),
     ),
@@ -120,4 +121,12 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     },
     vms,
   };
+}
+
+/** A stable ext4 UUID per resource (what mkfs.ext4 printed when the farm was built). */
+function fsUuid(name: string): string {
+  let h = 0x811c9dc5;
+  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  const hex = h.toString(16).padStart(8, "0");
+  return `${hex}-5a1e-4d2b-9c7e-${hex}${hex.slice(0, 4)}`;
 }

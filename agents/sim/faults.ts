@@ -75,9 +75,15 @@ function stopHost(world: SimWorld, name: string): void {
   for (const resource of Object.values(world.resources)) {
     const side = resource.sides[name];
     if (!side) continue;
-    if (side.mounted) side.fsClean = false;
+    if (side.mounted && resource.fs) resource.fs.clean = false;
     linkLost(world, resource);
-    Object.assign(side, { role: "Secondary", connection: "StandAlone", mounted: false, up: false });
+    Object.assign(side, {
+      role: "Secondary",
+      connection: "StandAlone",
+      mounted: false,
+      mountedOn: null,
+      up: false,
+    });
   }
 }
 

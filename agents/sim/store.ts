@@ -69,6 +69,7 @@ export class WorldStore {
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(world, null, 1));
     fs.renameSync(tmp, this.file);
+    writeMountTables(this.dir, world);
   }
 
   private withLock<T>(fn: () => T): T {
@@ -118,6 +119,31 @@ export function resourceFile(world: SimWorld, resource: SimResource): string {
     hosts.map(on).join("") +
     `}\n`
   );
+}
+
+/** The file that stands in for a simulated host's /proc/mounts (the agent's --mounts-file). */
+export function hostMountsFile(simDir: string, host: string): string {
+  return path.join(simDir, "hosts", host, "proc-mounts");
+}
+
+/** Rewrites each host's mount table from the world (after every change), as the kernel keeps /proc/mounts. */
+function writeMountTables(simDir: string, world: SimWorld): void {
+  for (const host of Object.keys(world.hosts)) {
+    const lines = [
+      "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0",
+      "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0",
+      "/dev/sda1 / ext4 rw,relatime,errors=remount-ro 0 0",
+    ];
+    for (const r of Object.values(world.resources)) {
+      const side = r.sides[host];
+      if (side?.mounted && side.mountedOn)
+        lines.push(`/dev/drbd${r.minor} ${side.mountedOn} ${r.fs?.type ?? "ext4"} rw,relatime 0 0`);
+    }
+    const file = hostMountsFile(simDir, host);
+    const text = `${lines.join("\n")}\n`;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) fs.writeFileSync(file, text);
+  }
 }
 
 /** Directory that stands in for a simulated host's /etc/xen. */

@@ -49,12 +49,12 @@ export interface SimSide {
   oosKiB: number;
   /** The resource's filesystem is mounted on this host (the device is open). */
   mounted: boolean;
+  /** Where it is mounted on this host (null when not mounted). */
+  mountedOn: string | null;
   /** Set by `connect --discard-my-data` until the next handshake. */
   discardMyData: boolean;
   /** The resource is configured on this host (false while the host is off). */
   up: boolean;
-  /** The filesystem was cleanly unmounted; false after a crash or power loss while mounted (fsck needed). */
-  fsClean: boolean;
 }
 
 export interface SimResync {
@@ -73,6 +73,14 @@ export interface SimResource {
   sizeKiB: number;
   protocol: "A" | "B" | "C";
   mountPoint: string | null;
+  /** The filesystem on the replicated data (the same on both sides), null for a raw device. */
+  fs: {
+    type: "ext4";
+    uuid: string;
+    label: string | null;
+    /** Cleanly unmounted; false after a crash or power loss while mounted, until fsck (replicated data). */
+    clean: boolean;
+  } | null;
   sides: Record<string, SimSide>;
   resync: SimResync | null;
   /** net { allow-two-primaries; } (live migration windows only). */

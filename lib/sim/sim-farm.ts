@@ -3,7 +3,7 @@ import { childEnv } from "../env";
 import { createSimTransport } from "./sim-transport";
 import type { FarmHostSpec } from "../farm/farm-service";
 import type { ResourceMeta } from "../farm/view";
-import { WorldStore, hostEtcDir, hostXenConfigDir } from "../../agents/sim/store";
+import { WorldStore, hostEtcDir, hostMountsFile, hostXenConfigDir } from "../../agents/sim/store";
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
 
@@ -46,6 +46,8 @@ export function setupSimFarm(options: SimFarmOptions): {
         hostXenConfigDir(options.simDir, host.name),
         "--drbd-config-dir",
         path.join(hostEtcDir(options.simDir, host.name), "drbd.d"),
+        "--mounts-file",
+        hostMountsFile(options.simDir, host.name),
         "--poll-ms",
         String(options.pollMs),
       ],

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
-import { hostEtcDir, hostXenConfigDir, WorldStore } from "../../agents/sim/store";
+import { hostEtcDir, hostMountsFile, hostXenConfigDir, WorldStore } from "../../agents/sim/store";
 import { AgentClient } from "../../lib/agent-client/client";
 import { createLocalTransport } from "../../lib/transport/local";
 
@@ -59,6 +59,8 @@ export function createTempSimFarm(): TempSimFarm {
       hostXenConfigDir(simDir, host),
       "--drbd-config-dir",
       path.join(hostEtcDir(simDir, host), "drbd.d"),
+      "--mounts-file",
+      hostMountsFile(simDir, host),
       "--poll-ms",
       String(pollMs),
     ],

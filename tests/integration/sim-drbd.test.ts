@@ -3,6 +3,7 @@
  * (Debian's drbd-utils, reading each simulated host's resource files) → stand-in drbdsetup (the kernel side).
  * Refusals must arrive as the codes the runbooks act on, with drbdadm's own words as evidence.
  */
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentClient } from "../../lib/agent-client/client";
 import type { AppError } from "../../lib/errors";
@@ -102,5 +103,41 @@ describe("a planned switchover of r2, step by step through the agents", () => {
       role: "Secondary",
       connections: [{ connection: "Connected", peerRole: "Primary" }],
     });
+  });
+});
+
+describe("failover of r1 to xen2 after xen1 loses power, through the agents' drbd.* and fs.* methods", () => {
+  it("promote, fsck (the crash left the filesystem unclean), mount; xen1 back as Secondary cannot mount", async () => {
+    const { applyFault } = await import("../../agents/sim/faults");
+    farm.store.update((w) => applyFault(w, { action: "power-off", host: "xen1" }));
+    // (These agents run without the panel's management-network gate; xen1's tools now refuse to run.)
+
+    await on("xen2").call("drbd.primary", { resource: "r1" });
+    expect(await roleOf("xen2", "r1")).toBe("Primary");
+    const fsck = await on("xen2").call("fs.fsck", { device: "/dev/drbd1" });
+    expect(fsck).toMatchObject({ exitCode: 1, clean: true });
+    expect(fsck.output).toContain("/dev/drbd1: recovering journal");
+    expect((await on("xen2").call("fs.fsck", { device: "/dev/drbd1" })).exitCode).toBe(0); // clean now
+    await on("xen2").call("fs.mount", { device: "/dev/drbd1", mountPoint: "/srv/r1", fsType: "ext4" });
+    expect(await on("xen2").call("fs.isMounted", { mountPoint: "/srv/r1" })).toEqual({
+      mounted: true,
+      device: "/dev/drbd1",
+      fsType: "ext4",
+    });
+    expect(await on("xen2").call("fs.blkid", { device: "/dev/drbd1" })).toMatchObject({
+      type: "ext4",
+      label: "r1",
+    });
+
+    // xen1 boots: DRBD comes up Secondary and resyncs from xen2; its device cannot be mounted there.
+    farm.store.update((w) => applyFault(w, { action: "power-on", host: "xen1" }));
+    const out = spawnSync(`${farm.bin}/mount`, ["--", "/dev/drbd1", "/srv/r1"], {
+      env: farm.agentEnv("xen1"),
+      encoding: "utf8",
+    });
+    expect(out.status).toBe(32);
+    expect(out.stderr).toBe(
+      "mount: /srv/r1: wrong medium type.\n       dmesg(1) may have more information after failed mount system call.\n",
+    );
   });
 });

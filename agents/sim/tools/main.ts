@@ -6,6 +6,7 @@ import { WorldStore } from "../store";
 import { ToolExit, type ToolContext } from "./context";
 import { drbdadm } from "./drbdadm";
 import { drbdmeta } from "./drbdmeta";
+import { blkid, fsck, mkfsExt4, mount, umount } from "./fs";
 import { drbdsetup } from "./drbdsetup";
 import { xl } from "./xl";
 
@@ -14,6 +15,11 @@ const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number
   drbdadm,
   drbdmeta,
   xl,
+  mount,
+  umount,
+  fsck,
+  blkid,
+  "mkfs.ext4": mkfsExt4,
 };
 
 async function main(): Promise<number> {

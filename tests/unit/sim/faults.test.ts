@@ -38,7 +38,8 @@ describe("power-off, power-on and crash", () => {
     expect(world.hosts["xen1"]?.power).toBe("off");
     expect(running(world, "xen1")).toBe(0);
     expect(running(world, "xen2")).toBe(6);
-    expect(world.resources["r1"]?.sides["xen1"]).toMatchObject({ up: false, mounted: false, fsClean: false });
+    expect(world.resources["r1"]?.sides["xen1"]).toMatchObject({ up: false, mounted: false });
+    expect(world.resources["r1"]?.fs?.clean).toBe(false);
     expect(world.resources["r1"]?.sides["xen2"]).toMatchObject({
       role: "Secondary",
       disk: "UpToDate",
@@ -73,7 +74,6 @@ describe("power-off, power-on and crash", () => {
     expect(world.resources["r1"]?.sides["xen1"]).toMatchObject({
       up: true,
       role: "Secondary",
-      fsClean: false,
     });
   });
 });
