@@ -75,6 +75,9 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
       resource: res,
       disk: `file:/srv/${res}/images/${name}.img,xvda,w`,
       writeKiBps: 16, // logs and mail spools: a little, all the time
+      targetMiB: mem,
+      minMemoryMiB: Math.min(mem, 256),
+      shutdownAtSimMs: null,
     };
   }
   const versions = { xen: "4.17.3", drbdKernel: "9.2.8", drbdUtils: "9.22.0" };

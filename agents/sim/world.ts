@@ -107,6 +107,35 @@ export interface SimVm {
   disk: string;
   /** KiB/s the guest writes to its disk while running (a write-load fault raises it). */
   writeKiBps: number;
+  /** Balloon target set by mem-set; memoryMiB moves towards it (see settleVms). */
+  targetMiB: number;
+  /** The least the guest can give back (its kernel and working set): the balloon stops there. */
+  minMemoryMiB: number;
+  /** A clean shutdown in progress ends at this simulated time; null otherwise. */
+  shutdownAtSimMs: number | null;
+}
+
+/** How fast a guest's balloon driver gives or takes memory, MiB per simulated second. */
+export const BALLOON_MIB_PER_S = 256;
+/** How long a clean shutdown of a guest takes, simulated ms. */
+export const SHUTDOWN_SIM_MS = 5_000;
+
+/** Time-driven VM processes: balloons moving towards their target, clean shutdowns that finish. */
+function settleVms(world: SimWorld, elapsedSimMs: number): void {
+  for (const vm of Object.values(world.vms)) {
+    if (vm.domId === null) continue;
+    if (vm.shutdownAtSimMs !== null && vm.shutdownAtSimMs <= world.settledAtSimMs) {
+      vm.domId = null;
+      vm.state = "shutoff";
+      vm.shutdownAtSimMs = null;
+      continue;
+    }
+    const target = Math.max(vm.minMemoryMiB, Math.min(vm.targetMiB, vm.maxMemoryMiB));
+    const step = (BALLOON_MIB_PER_S * Math.max(0, elapsedSimMs)) / 1000;
+    if (vm.memoryMiB < target) vm.memoryMiB = Math.min(target, vm.memoryMiB + step);
+    else if (vm.memoryMiB > target) vm.memoryMiB = Math.max(target, vm.memoryMiB - step);
+    vm.memoryMiB = Math.round(vm.memoryMiB);
+  }
 }
 
 export interface SimWorld {
@@ -161,15 +190,17 @@ export function resyncProgress(resource: SimResource, atSimMs: number): ResyncPr
  */
 export function settleWorld(world: SimWorld, realNowMs: number = Date.now()): boolean {
   const now = simNowMs(world, realNowMs);
-  const before = JSON.stringify(world.resources);
-  accumulateWrites(world, now - world.settledAtSimMs);
+  const before = JSON.stringify([world.resources, world.vms, world.hosts]);
+  const elapsed = now - world.settledAtSimMs;
+  accumulateWrites(world, elapsed);
   world.settledAtSimMs = now;
+  settleVms(world, elapsed);
   for (const resource of Object.values(world.resources)) {
     const progress = resyncProgress(resource, now);
     if (progress && progress.remainingKiB <= 0) finishResync(resource);
   }
   rebootCrashedHosts(world);
-  return JSON.stringify(world.resources) !== before;
+  return JSON.stringify([world.resources, world.vms, world.hosts]) !== before;
 }
 
 /** The replication state of `host`'s side towards its peer. */

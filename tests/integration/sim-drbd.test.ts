@@ -89,12 +89,16 @@ describe("DRBD refusals on the simulated farm arrive as the runbooks' codes", ()
 
 describe("a planned switchover of r2, step by step through the agents", () => {
   it("demote on xen2 once unused, promote on xen1, and the views agree", async () => {
-    // Until the fs stand-ins exist (issue 4), the test stops the VMs and unmounts by changing the world.
-    for (const vm of ["lvs2", "admin2", "web1", "web-ssl2", "mail2", "ftp1"])
-      farm.onHost("xen2", "xl", "shutdown", vm);
-    farm.store.update((w) => {
-      w.resources["r2"]!.sides["xen2"]!.mounted = false;
-    });
+    farm.store.setSpeed(20); // clean shutdowns take 5 simulated seconds
+    const vms = ["lvs2", "admin2", "web1", "web-ssl2", "mail2", "ftp1"];
+    for (const vm of vms) farm.onHost("xen2", "xl", "shutdown", vm);
+    // Still shutting down: the device is held open by their disks.
+    expect((await refusal(on("xen2").call("drbd.secondary", { resource: "r2" }))).code).toBe(
+      "DRBD_HELD_OPEN",
+    );
+    await waitFor(() => vms.every((vm) => farm.store.read().vms[vm]?.domId === null), 5_000, "VMs shut down");
+    farm.onHost("xen2", "umount", "/srv/r2");
+    farm.store.setSpeed(1);
     await on("xen2").call("drbd.secondary", { resource: "r2" });
     await on("xen1").call("drbd.primary", { resource: "r2" });
     expect(await roleOf("xen1", "r2")).toBe("Primary");

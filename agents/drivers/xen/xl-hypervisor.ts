@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { TVmInfo } from "../../protocol/schemas";
-import { runChecked } from "../../exec";
+import { runXen } from "./run";
 import type { Hypervisor, HypervisorHostInfo, HypervisorOptions } from "../../hypervisor";
 import { AppError } from "../../protocol/errors";
 import { create, destroy, memMax, memSet, shutdown } from "./actions";
@@ -16,7 +16,7 @@ const DOM0 = "Domain-0";
 
 /** Xen through `xl`: running domains from `xl list` (+ `xl list -l` for max memory), stopped ones from config files. */
 export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
-  const run = options.run ?? ((argv: readonly string[]) => runChecked(argv));
+  const run = options.run ?? runXen;
   // `xl list -l` is heavier than `xl list`, and only adds max memory and disks, which change only when a
   // domain is created or its maximum raised: reuse its last answer unless a domain is new or grew past its
   // known maximum, and refresh it every LONG_REUSE_MAX polls anyway (a stopped domain needs no new read).

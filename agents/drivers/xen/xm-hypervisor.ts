@@ -1,5 +1,5 @@
 import type { TVmInfo } from "../../protocol/schemas";
-import { runChecked } from "../../exec";
+import { runXen } from "./run";
 import type { Hypervisor, HypervisorOptions } from "../../hypervisor";
 import { xlListLongArgvFor } from "./actions";
 import { parseXmListLong } from "./parse-xm-list-long";
@@ -11,7 +11,7 @@ import { readXenHostInfo, withStoppedFromConfigs, xenActions } from "./xl-hyperv
  * are not running from their config files.
  */
 export function createXmHypervisor(options: HypervisorOptions): Hypervisor {
-  const run = options.run ?? ((argv: readonly string[]) => runChecked(argv));
+  const run = options.run ?? runXen;
   return {
     kind: "xen-xm",
     hostInfo: () => readXenHostInfo("xm", run),

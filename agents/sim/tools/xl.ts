@@ -1,4 +1,7 @@
-import { freeMemoryMiB, simNowMs, type SimVm, type SimWorld } from "../world";
+import fs from "node:fs";
+import path from "node:path";
+import { sideOf } from "../drbd-kernel";
+import { freeMemoryMiB, SHUTDOWN_SIM_MS, simNowMs, type SimVm, type SimWorld } from "../world";
 import { ToolExit, type ToolContext } from "./context";
 
 const FLAGS: Record<string, string> = {
@@ -27,15 +30,49 @@ export async function xl(args: string[], ctx: ToolContext): Promise<number> {
     case "info":
       ctx.out(info(world, ctx.host));
       return 0;
-    case "destroy":
-    case "shutdown": {
+    case "destroy": {
       const name = rest.find((a) => !a.startsWith("-"));
       ctx.store.update((w) => {
         const vm = runningDomain(w, ctx.host, name);
         vm.domId = null;
         vm.state = "shutoff";
+        vm.shutdownAtSimMs = null;
       });
-      if (command === "shutdown") ctx.out(`Shutting down domain ${name ?? ""}\n`);
+      return 0;
+    }
+    case "shutdown": {
+      // The guest shuts down by itself, which takes a while; `-w` waits for it as xl does.
+      const name = rest.find((a) => !a.startsWith("-"));
+      const domId = ctx.store.update((w) => {
+        const vm = runningDomain(w, ctx.host, name);
+        if (vm.shutdownAtSimMs === null) vm.shutdownAtSimMs = w.settledAtSimMs + SHUTDOWN_SIM_MS;
+        vm.state = "shutdown";
+        return vm.domId;
+      });
+      ctx.out(`Shutting down domain ${domId ?? ""}\n`);
+      if (rest.includes("-w")) {
+        while (ctx.store.read().vms[name ?? ""]?.domId === domId) await new Promise((r) => setTimeout(r, 50));
+        ctx.out(
+          `Waiting for 1 domains\nDomain ${domId ?? ""} has been shut down, reason code 0\nAll domains shut down\n`,
+        );
+      }
+      return 0;
+    }
+    case "create":
+      return create(
+        rest.find((a) => !a.startsWith("-")),
+        ctx,
+      );
+    case "mem-set":
+    case "mem-max": {
+      const [name, size] = rest.filter((a) => !a.startsWith("-"));
+      const mib = parseMemSize(size);
+      if (mib === null) throw new ToolExit(1, `invalid memory size: ${size ?? ""}\n`);
+      ctx.store.update((w) => {
+        const vm = runningDomain(w, ctx.host, name);
+        if (command === "mem-max") vm.maxMemoryMiB = mib;
+        else vm.targetMiB = mib; // the balloon moves there over time, and stops at what the guest can give
+      });
       return 0;
     }
     default:
@@ -142,4 +179,80 @@ function uuidFor(name: string): string {
   for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
   const hex = (h.toString(16).padStart(8, "0") + "0".repeat(24)).slice(0, 32);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** `512m`, `1g`, `524288k` or plain MiB, as xl accepts them. */
+function parseMemSize(text: string | undefined): number | null {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(text ?? "");
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "").toLowerCase();
+  return unit === "k" ? Math.floor(n / 1024) : unit === "g" ? n * 1024 : n;
+}
+
+/**
+ * `xl create <cfg>`: the domain starts if its disk can be opened here (an image on a mounted DRBD resource, or
+ * a /dev/drbdN that is Primary here) and the host has the memory; otherwise libxl's own errors, exit 3.
+ */
+async function create(cfgPath: string | undefined, ctx: ToolContext): Promise<number> {
+  if (!cfgPath || !fs.existsSync(cfgPath)) {
+    ctx.err(
+      `Parsing config from ${cfgPath ?? ""}\nFailed to read config file: ${cfgPath ?? ""}: No such file or directory\n`,
+    );
+    return 1;
+  }
+  const name =
+    /^name\s*=\s*"([^"]+)"/m.exec(fs.readFileSync(cfgPath, "utf8"))?.[1] ?? path.basename(cfgPath, ".cfg");
+  ctx.err(`Parsing config from ${cfgPath}\n`);
+  return ctx.store.update((world) => {
+    const vm = world.vms[name];
+    if (!vm)
+      throw new ToolExit(
+        3,
+        `libxl: error: libxl_create.c:1262:initiate_domain_create: Domain 0:Unknown guest ${name}\n`,
+      );
+    if (vm.host === ctx.host && vm.domId !== null)
+      throw new ToolExit(
+        3,
+        `libxl: error: libxl_create.c:1221:initiate_domain_create: Domain 0:Domain name ${name} is already in use\n`,
+      );
+    const domId = world.nextDomId;
+    const diskPath = vm.disk.split(",")[0]?.replace(/^(file|phy):/, "") ?? "";
+    if (!diskReachable(world, ctx.host, diskPath))
+      throw new ToolExit(
+        3,
+        `libxl: error: libxl_device.c:397:libxl__device_disk_set_backend: Disk vdev=xvda failed to stat: ${diskPath}: No such file or directory\n` +
+          `libxl: error: libxl_create.c:1262:initiate_domain_create: Domain ${domId}:Unable to set disk defaults for disk 0\n`,
+      );
+    if (freeMemoryMiB(world, ctx.host) < vm.targetMiB)
+      throw new ToolExit(
+        3,
+        "xc: error: panic: xg_dom_boot.c:121: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory\n" +
+          "libxl: error: libxl_dom.c:586:libxl__build_dom: xc_dom_boot_mem_init failed: Cannot allocate memory\n" +
+          `libxl: error: libxl_create.c:1573:domcreate_rebuild_done: Domain ${domId}:cannot (re-)build domain: -3\n` +
+          `libxl: error: libxl_domain.c:1182:libxl__destroy_domid: Domain ${domId}:Non-existant domain\n`,
+      );
+    world.nextDomId += 1;
+    Object.assign(vm, {
+      host: ctx.host,
+      domId,
+      state: "running",
+      memoryMiB: vm.targetMiB,
+      shutdownAtSimMs: null,
+    });
+    return 0;
+  });
+}
+
+/** An image file on a DRBD resource's filesystem mounted here, or the DRBD device itself where it is Primary. */
+function diskReachable(world: SimWorld, host: string, diskPath: string): boolean {
+  const minor = /^\/dev\/drbd(\d+)$/.exec(diskPath)?.[1];
+  for (const resource of Object.values(world.resources)) {
+    const side = resource.sides[host];
+    if (!side) continue;
+    if (minor !== undefined && String(resource.minor) === minor)
+      return sideOf(resource, host).role === "Primary";
+    if (side.mounted && side.mountedOn && diskPath.startsWith(`${side.mountedOn}/`)) return true;
+  }
+  return false;
 }

@@ -1,0 +1,102 @@
+/**
+ * VM lifecycle and memory on the simulated farm through the agent's vm.* methods: a start that needs its disk
+ * (the DRBD resource mounted here) and the memory, a clean shutdown that takes time, and a balloon that moves
+ * towards its target and stops at what the guest can give.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentClient } from "../../lib/agent-client/client";
+import type { AppError } from "../../lib/errors";
+import { createLocalTransport } from "../../lib/transport/local";
+import { classifyXenError } from "../../agents/drivers/xen/run";
+import { createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
+
+let farm: TempSimFarm;
+const clients: Record<string, AgentClient> = {};
+
+beforeAll(async () => {
+  farm = createTempSimFarm();
+  farm.store.setSpeed(5); // 5 simulated seconds per second: a clean shutdown (5 s) takes one real second
+  for (const host of ["xen1", "xen2"]) {
+    const c = new AgentClient(
+      host,
+      createLocalTransport({ argv: farm.agentArgv(host), env: farm.agentEnv(host) }),
+    );
+    c.start();
+    clients[host] = c;
+  }
+  await waitFor(() => Object.values(clients).every((c) => c.state === "ready"), 15_000, "agents ready");
+});
+afterAll(() => {
+  for (const c of Object.values(clients)) c.stop();
+  farm?.remove();
+});
+
+const on = (host: string) => clients[host]!;
+const vm = async (host: string, name: string) =>
+  (await on(host).call("vm.list", {})).vms.find((v) => v.name === name);
+async function refusal(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("VMs on the simulated farm", () => {
+  it("a clean shutdown takes time; then the VM starts again on its host", async () => {
+    await on("xen1").call("vm.shutdown", { name: "irc1" });
+    expect((await vm("xen1", "irc1"))?.state).toBe("shutdown");
+    await waitFor(async () => (await vm("xen1", "irc1"))?.state === "shutoff", 5_000, "irc1 off");
+    await on("xen1").call("vm.start", { name: "irc1" });
+    expect(await vm("xen1", "irc1")).toMatchObject({ state: "running", memoryMiB: 512 });
+  });
+
+  it("refuses to start a VM whose disk is on a resource that is not mounted here (xen2 is Secondary for r1)", async () => {
+    // xen2 has no config for xen1's VMs; give it one as an administrator copying it over would.
+    const fs = await import("node:fs");
+    const path = await import("node:path");
+    const { hostXenConfigDir } = await import("../../agents/sim/store");
+    fs.copyFileSync(
+      path.join(hostXenConfigDir(farm.simDir, "xen1"), "db1.cfg"),
+      path.join(hostXenConfigDir(farm.simDir, "xen2"), "db1.cfg"),
+    );
+    const err = await refusal(on("xen2").call("vm.start", { name: "db1" }));
+    expect(err.code).toBe("COMMAND_FAILED");
+    expect(err.details.stderr).toContain(
+      "Disk vdev=xvda failed to stat: /srv/r1/images/db1.img: No such file or directory",
+    );
+  });
+
+  it("refuses to start a VM the host has no memory for: VM_NOT_ENOUGH_MEMORY", async () => {
+    await on("xen2").call("vm.shutdown", { name: "web1" }); // 2 GiB
+    await waitFor(async () => (await vm("xen2", "web1"))?.state === "shutoff", 5_000, "web1 off");
+    // Fill xen2's free memory with the balloon of another guest first.
+    await on("xen2").call("vm.setMaxMemory", { name: "mail2", memoryMiB: 4096 });
+    await on("xen2").call("vm.setMemory", { name: "mail2", memoryMiB: 4096 });
+    await waitFor(async () => (await vm("xen2", "mail2"))?.memoryMiB === 4096, 5_000, "mail2 ballooned up");
+    const err = await refusal(on("xen2").call("vm.start", { name: "web1" }));
+    expect(err.code).toBe("VM_NOT_ENOUGH_MEMORY");
+    expect(err.details.stderr).toContain("can't allocate low memory for domain: Out of memory");
+  });
+
+  it("a balloon moves towards its target over time and stops at what the guest can give", async () => {
+    await on("xen2").call("vm.setMemory", { name: "mail2", memoryMiB: 64 });
+    const first = (await vm("xen2", "mail2"))?.memoryMiB ?? 0;
+    expect(first).toBeGreaterThan(256);
+    await waitFor(async () => (await vm("xen2", "mail2"))?.memoryMiB === 256, 5_000, "mail2 at its floor");
+  });
+});
+
+describe("classifyXenError", () => {
+  it("reads libxl's and xl's messages", () => {
+    expect(
+      classifyXenError(
+        "xc: error: panic: xg_dom_boot.c:121: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory\n",
+      ),
+    ).toBe("VM_NOT_ENOUGH_MEMORY");
+    expect(classifyXenError("failed to free memory for the domain\n")).toBe("VM_NOT_ENOUGH_MEMORY");
+    expect(classifyXenError("Invalid domain identifier: web9\n")).toBe("NOT_FOUND");
+    expect(classifyXenError("libxl: error: something else\n")).toBe("COMMAND_FAILED");
+  });
+});
