@@ -1,12 +1,14 @@
 // Acts on the simulated farm as an administrator on a host would:
 //   npm run sim -- <host> <drbdadm|drbdsetup|xl> [args...]   e.g. npm run sim -- xen1 drbdadm disconnect r1
 //   npm run sim -- speed <factor>                              simulated seconds per real second
+//   npm run sim -- fault <action> [key=value ...]              e.g. npm run sim -- fault power-off host=xen2
 // The world is $TANDEM_DATA_DIR/sim (default ./data/sim); the panel sees every change live.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { getEnv } from "../lib/env";
 import { WorldStore } from "../agents/sim/store";
 import { STAND_IN_TOOLS } from "../agents/sim/bin";
+import { applyFault, FaultError, ZFault } from "../agents/sim/faults";
 
 const simDir = path.join(getEnv().dataDir, "sim");
 const [first, tool, ...args] = process.argv.slice(2);
@@ -24,6 +26,30 @@ if (first === "speed") {
   store.setSpeed(speed);
   process.exit(0);
 }
+if (first === "fault") {
+  // The same faults as POST /api/sim/faults, from the command line: numbers for delayMs and kiBps.
+  const fields = Object.fromEntries(
+    args.map((kv) => {
+      const [k = "", ...v] = kv.split("=");
+      const value = v.join("=");
+      return [k, k === "delayMs" || k === "kiBps" ? Number(value) : value];
+    }),
+  );
+  const fault = ZFault.safeParse({ action: tool, ...fields });
+  if (!fault.success) {
+    const issue = fault.error.issues[0];
+    console.error(`fault: ${issue?.path.join(".") || "fault"}: ${issue?.message ?? "invalid"}`);
+    process.exit(2);
+  }
+  try {
+    store.update((w) => applyFault(w, fault.data));
+  } catch (err) {
+    if (!(err instanceof FaultError)) throw err;
+    console.error(`fault: ${err.field}: ${err.rule}`);
+    process.exit(2);
+  }
+  process.exit(0);
+}
 const world = store.read();
 if (
   first === undefined ||
@@ -31,7 +57,7 @@ if (
   !STAND_IN_TOOLS.includes(tool as (typeof STAND_IN_TOOLS)[number])
 ) {
   console.error(
-    `usage: npm run sim -- <${Object.keys(world.hosts).join("|")}> <${STAND_IN_TOOLS.join("|")}> [args...] | speed <factor>`,
+    `usage: npm run sim -- <${Object.keys(world.hosts).join("|")}> <${STAND_IN_TOOLS.join("|")}> [args...] | speed <factor> | fault <action> [key=value ...]`,
   );
   process.exit(2);
 }
