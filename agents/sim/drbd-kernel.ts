@@ -9,7 +9,16 @@
  *
  * "Now" is `world.settledAtSimMs`: every change runs on a world just settled to the present (WorldStore.update).
  */
-import { peerOf, type SimResource, type SimSide, type SimWorld } from "./world";
+import { peerOf, type SimEvent, type SimResource, type SimSide, type SimWorld } from "./world";
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Keeps the last 500 events for the invariant checker. */
+export function recordEvent(world: SimWorld, event: DistributiveOmit<SimEvent, "seq">): void {
+  world.eventSeq += 1;
+  world.events.push({ ...event, seq: world.eventSeq } as SimEvent);
+  if (world.events.length > 500) world.events.splice(0, world.events.length - 500);
+}
 
 /** DRBD's default resync rate in the simulator: 100 MiB/s, a GbE link's practical ceiling (farm-design.md). */
 export const DEFAULT_RESYNC_KIBPS = 100 * 1024;
@@ -101,6 +110,7 @@ export function promote(world: SimWorld, resource: SimResource, host: string, fo
   if (connected && peer?.side.role === "Primary" && !resource.allowTwoPrimaries)
     refuse(SS.TWO_PRIMARIES, resource.name);
   const peerHasData = connected && peer?.side.disk === "UpToDate";
+  const diskBefore = side.disk;
   if (side.disk !== "UpToDate" && !peerHasData) {
     if (!force || side.disk === "Diskless" || side.disk === "Failed")
       refuse(SS.NO_UP_TO_DATE_DISK, resource.name);
@@ -110,6 +120,15 @@ export function promote(world: SimWorld, resource: SimResource, host: string, fo
     side.gen = newGeneration(world);
     if (connected && peer) startResync(world, resource, host, peer.peer, resource.sizeKiB);
   }
+  recordEvent(world, {
+    kind: "promote",
+    atSimMs: world.settledAtSimMs,
+    resource: resource.name,
+    host,
+    forced: force,
+    disk: diskBefore,
+    peerUpToDate: peerHasData,
+  });
   side.role = "Primary";
   if (!connected) startOwnGeneration(world, side);
 }
@@ -278,6 +297,7 @@ export function finishResync(resource: SimResource): void {
   const target = sideOf(resource, sync.target);
   target.disk = "UpToDate";
   target.gen = source.gen;
+  target.dataKiB = source.dataKiB; // the resync copied what the target lacked, and overwrote what it alone had
   settleShared(source, target);
   resource.resync = null;
 }
@@ -326,5 +346,17 @@ export function accumulateWrites(world: SimWorld, elapsedSimMs: number): void {
       if (rate <= 0) continue;
       startOwnGeneration(world, side);
       side.oosKiB = Math.min(resource.sizeKiB, side.oosKiB + (rate * elapsedSimMs) / 1000);
+    }
+  // Every write a VM makes is acknowledged once it is on this side's disk and, while connected (protocol C),
+  // on the peer's too.
+  for (const resource of Object.values(world.resources))
+    for (const [host, side] of Object.entries(resource.sides)) {
+      if (side.role !== "Primary") continue;
+      const kib = (writeRateKiBps(world, resource, host) * elapsedSimMs) / 1000;
+      if (kib <= 0) continue;
+      resource.ackedKiB += kib;
+      side.dataKiB += kib;
+      const peer = peerSideOf(resource, host);
+      if (peer && side.connection === "Connected") peer.side.dataKiB += kib;
     }
 }

@@ -27,6 +27,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     linkCut: null,
     resyncRateKiBps: DEFAULT_RESYNC_KIBPS,
     splitBrainAtSimMs: null,
+    ackedKiB: 0,
     sides: Object.fromEntries(
       ["xen1", "xen2"].map((h) => [
         h,
@@ -41,6 +42,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
           mountedOn: h === primary ? mountPoint : null,
           discardMyData: false,
           up: true,
+          dataKiB: 0,
         },
       ]),
     ),
@@ -88,6 +90,8 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     settledAtSimMs: 0,
     nextDomId: domId,
     nextGen: 1,
+    events: [],
+    eventSeq: 0,
     hosts: {
       xen1: {
         name: "xen1",

@@ -55,6 +55,8 @@ export interface SimSide {
   discardMyData: boolean;
   /** The resource is configured on this host (false while the host is off). */
   up: boolean;
+  /** KiB of acknowledged writes this side's data contains (for the invariant checker: lost writes). */
+  dataKiB: number;
 }
 
 export interface SimResync {
@@ -92,7 +94,32 @@ export interface SimResource {
   resyncRateKiBps: number;
   /** Simulated ms of the last split brain found at a handshake; null when none. */
   splitBrainAtSimMs: number | null;
+  /** KiB of writes acknowledged to VMs on this resource, ever (protocol C: once on every connected side). */
+  ackedKiB: number;
 }
+
+/** What happened that the invariant checker needs to judge (agents/sim/invariants.ts). */
+export type SimEvent =
+  | {
+      kind: "promote";
+      seq: number;
+      atSimMs: number;
+      resource: string;
+      host: string;
+      forced: boolean;
+      /** This side's disk before the promotion. */
+      disk: string;
+      /** Whether a connected peer had UpToDate data (DRBD then serves reads from it). */
+      peerUpToDate: boolean;
+    }
+  | {
+      kind: "vm-start";
+      seq: number;
+      atSimMs: number;
+      vm: string;
+      host: string;
+      alreadyRunningOn: string | null;
+    };
 
 export interface SimVm {
   name: string;
@@ -148,6 +175,9 @@ export interface SimWorld {
   nextDomId: number;
   /** Last data generation handed out (see drbd-kernel.ts). */
   nextGen: number;
+  /** Events for the invariant checker, oldest first (the last 500), numbered by `seq`. */
+  events: SimEvent[];
+  eventSeq: number;
   hosts: Record<string, SimHost>;
   resources: Record<string, SimResource>;
   vms: Record<string, SimVm>;

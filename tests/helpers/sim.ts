@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
+import { InvariantChecker, type Violation, type ViolationKind } from "../../agents/sim/invariants";
 import { hostEtcDir, hostMountsFile, hostXenConfigDir, WorldStore } from "../../agents/sim/store";
 import { AgentClient } from "../../lib/agent-client/client";
 import { createLocalTransport } from "../../lib/transport/local";
@@ -25,6 +26,11 @@ export interface TempSimFarm {
   agentEnv(host: string): NodeJS.ProcessEnv;
   /** Runs a stand-in tool on `host` as an administrator would; throws if it exits non-zero. */
   onHost(host: string, ...argv: string[]): string;
+  /** Violations the invariant checker has seen so far (it watches the world every 100 ms). */
+  violations(): Violation[];
+  /** Declares violations a test causes on purpose; any other fails `remove()`. */
+  allowViolations(...kinds: ViolationKind[]): void;
+  /** Stops watching and deletes the farm; throws if the farm broke a safety invariant the test did not allow. */
   remove(): void;
 }
 
@@ -36,6 +42,18 @@ export function createTempSimFarm(): TempSimFarm {
   const store = new WorldStore(simDir);
   store.init(() => createMozillaGumiWorld());
   const bin = writeStandInTools(simDir, path.join(DIST, "sim-tools.js"));
+  // Every simulated test runs under the invariant checker (agents/sim/invariants.ts).
+  const checker = new InvariantChecker();
+  const allowed = new Set<ViolationKind>();
+  const look = () => {
+    try {
+      checker.observe(store.read());
+    } catch {
+      // a world being replaced at this instant; the next look sees it
+    }
+  };
+  const watch = setInterval(look, 100);
+  watch.unref();
   const agentEnv = (host: string) => ({
     ...process.env,
     PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
@@ -69,7 +87,18 @@ export function createTempSimFarm(): TempSimFarm {
       if (r.status !== 0) throw new Error(`${host}: ${argv.join(" ")} exited ${r.status}: ${r.stderr}`);
       return r.stdout;
     },
-    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+    violations: () => (look(), [...checker.violations]),
+    allowViolations: (...kinds) => kinds.forEach((k) => allowed.add(k)),
+    remove: () => {
+      clearInterval(watch);
+      look();
+      fs.rmSync(dir, { recursive: true, force: true });
+      const bad = checker.violations.filter((v) => !allowed.has(v.kind));
+      if (bad.length > 0)
+        throw new Error(
+          `simulated farm broke safety invariants:\n${bad.map((v) => `  ${v.kind}: ${v.detail}`).join("\n")}`,
+        );
+    },
   };
 }
 

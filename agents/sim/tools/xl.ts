@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { sideOf } from "../drbd-kernel";
+import { recordEvent, sideOf } from "../drbd-kernel";
 import { freeMemoryMiB, SHUTDOWN_SIM_MS, simNowMs, type SimVm, type SimWorld } from "../world";
 import { ToolExit, type ToolContext } from "./context";
 
@@ -216,6 +216,7 @@ async function create(cfgPath: string | undefined, ctx: ToolContext): Promise<nu
         3,
         `libxl: error: libxl_create.c:1221:initiate_domain_create: Domain 0:Domain name ${name} is already in use\n`,
       );
+    const elsewhere = vm.domId !== null && vm.host !== ctx.host ? vm.host : null;
     const domId = world.nextDomId;
     const diskPath = vm.disk.split(",")[0]?.replace(/^(file|phy):/, "") ?? "";
     if (!diskReachable(world, ctx.host, diskPath))
@@ -233,6 +234,14 @@ async function create(cfgPath: string | undefined, ctx: ToolContext): Promise<nu
           `libxl: error: libxl_domain.c:1182:libxl__destroy_domid: Domain ${domId}:Non-existant domain\n`,
       );
     world.nextDomId += 1;
+    // xl on this host cannot know the VM runs on the peer: if its disk opens here, it starts a second copy.
+    recordEvent(world, {
+      kind: "vm-start",
+      atSimMs: world.settledAtSimMs,
+      vm: name,
+      host: ctx.host,
+      alreadyRunningOn: elsewhere,
+    });
     Object.assign(vm, {
       host: ctx.host,
       domId,
