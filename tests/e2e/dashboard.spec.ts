@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import { InvariantChecker } from "../../agents/sim/invariants";
 import { E2E_DATA_DIR } from "../../playwright.config";
 
 const TABLE_3: Record<string, [string, number]> = {
@@ -19,6 +20,14 @@ const TABLE_3: Record<string, [string, number]> = {
   mail2: ["xen2", 1024],
   ftp1: ["xen2", 512],
 };
+
+// The farm the suite drove must not have broken a safety invariant (agents/sim/invariants.ts): the events of the
+// whole run and the final state, as GET /api/sim/world returns them.
+test.afterAll(async ({ request }) => {
+  const checker = new InvariantChecker();
+  checker.observe(await (await request.get("/api/sim/world")).json());
+  expect(checker.violations).toEqual([]);
+});
 
 /** Acts on the simulated world as an administrator on `host` would, through the stand-in tools. */
 function onHost(host: string, ...argv: string[]): void {
