@@ -90,6 +90,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
     settledAtSimMs: 0,
     nextDomId: domId,
     nextGen: 1,
+    drbdAddressing: "loopback",
     events: [],
     eventSeq: 0,
     hosts: {

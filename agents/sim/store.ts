@@ -109,9 +109,13 @@ function breakStaleLock(lockFile: string): void {
  */
 export function resourceFile(world: SimWorld, resource: SimResource): string {
   const hosts = Object.keys(resource.sides).sort();
+  const address = (host: string, i: number) =>
+    world.drbdAddressing === "hosts"
+      ? `${world.hosts[host]?.address ?? "127.0.0.1"}:${resource.port}`
+      : `127.0.0.1:${resource.port + 100 * i}`;
   const on = (host: string, i: number) =>
     `  on ${host} {\n    node-id ${i};\n    device /dev/drbd${resource.minor};\n    disk /dev/vg0/${resource.name};\n` +
-    `    address 127.0.0.1:${resource.port + 100 * i};\n    meta-disk internal;\n  }\n`;
+    `    address ${address(host, i)};\n    meta-disk internal;\n  }\n`;
   return (
     `# ${resource.name}: simulated farm (mounted on ${resource.mountPoint ?? "nothing: raw device"})\n` +
     `resource ${resource.name} {\n  net {\n    protocol ${resource.protocol};\n` +

@@ -173,6 +173,11 @@ export interface SimWorld {
   /** Simulated ms up to which time-driven processes (writes, resyncs) have been applied. */
   settledAtSimMs: number;
   nextDomId: number;
+  /**
+   * How the hosts' resource files address each other: "loopback" (all hosts on this machine: 127.0.0.1, a port
+   * per host) or "hosts" (each host's own `address`, as in the lab's network namespaces).
+   */
+  drbdAddressing: "loopback" | "hosts";
   /** Last data generation handed out (see drbd-kernel.ts). */
   nextGen: number;
   /** Events for the invariant checker, oldest first (the last 500), numbered by `seq`. */

@@ -1,0 +1,143 @@
+/**
+ * The two-host lab (`npm run lab:up`): each host is a network namespace with its own address and a real OpenSSH
+ * sshd whose only allowed command is the agent. The panel's side reaches them over real SSH with pinned keys.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentClient } from "../../lib/agent-client/client";
+import type { AppError } from "../../lib/errors";
+import { FarmService } from "../../lib/farm/farm-service";
+import { createSshTransport } from "../../lib/transport/ssh";
+import { waitFor } from "../helpers/sim";
+
+interface Lab {
+  panelAddress: string;
+  simDir: string;
+  clientKey: string;
+  user: string;
+  hosts: Array<{ name: string; address: string; namespace: string; hostKeySha256: string }>;
+}
+const LAB_FILE = path.resolve(import.meta.dirname, "../../.tmp/lab/lab.json");
+let lab: Lab;
+const clients: AgentClient[] = [];
+
+function client(name: string, overrides: { hostKeySha256?: string } = {}): AgentClient {
+  const h = lab.hosts.find((x) => x.name === name)!;
+  const c = new AgentClient(
+    name,
+    createSshTransport({
+      host: h.address,
+      username: lab.user,
+      privateKey: fs.readFileSync(lab.clientKey),
+      hostKeySha256: overrides.hostKeySha256 ?? h.hostKeySha256,
+      agentArgv: ["ignored: the key's forced command runs the agent"],
+      keepaliveIntervalMs: 500,
+      keepaliveCountMax: 2,
+      readyTimeoutMs: 3_000,
+    }),
+    { initialBackoffMs: 200, maxBackoffMs: 1_000 },
+  );
+  clients.push(c);
+  c.start();
+  return c;
+}
+const inNamespace = (name: string, ...argv: string[]) =>
+  execFileSync("ip", ["netns", "exec", lab.hosts.find((x) => x.name === name)!.namespace, ...argv]);
+
+beforeAll(() => {
+  if (!fs.existsSync(LAB_FILE)) throw new Error("no lab: run `npm run lab:up` first (as root)");
+  lab = JSON.parse(fs.readFileSync(LAB_FILE, "utf8")) as Lab;
+});
+afterAll(() => {
+  for (const c of clients) c.stop();
+  for (const h of lab?.hosts ?? []) inNamespace(h.name, "ip", "link", "set", "eth0", "up");
+});
+
+describe("the lab over real SSH", () => {
+  it("each host answers on its own address with its own pinned key, and runs the agent only", async () => {
+    for (const name of ["xen1", "xen2"]) {
+      const c = client(name);
+      await waitFor(() => c.state === "ready", 15_000, `${name} over ssh`);
+      expect(c.hello).toMatchObject({ agentVersion: expect.any(String), simulated: true });
+      expect((await c.call("host.facts", {})).hostname).toBe(name);
+      expect((await c.call("drbd.status", {})).resources.map((r) => r.name)).toEqual([
+        "r1",
+        "r2",
+        "r3",
+        "r4",
+      ]);
+    }
+  });
+
+  it("refuses a host whose key is not the pinned one", async () => {
+    const c = client("xen2", { hostKeySha256: lab.hosts.find((h) => h.name === "xen1")!.hostKeySha256 });
+    await waitFor(() => c.lastError, 10_000, "refusal");
+    expect(c.lastError?.code).toBe("HOST_KEY_CHANGED");
+    c.stop();
+  });
+
+  it("runs the real drbdadm inside the host's namespace: its own address, its own refusals", async () => {
+    const c = client("xen2");
+    await waitFor(() => c.state === "ready", 15_000, "xen2 over ssh");
+    const err = await c.call("drbd.primary", { resource: "r1" }).then(
+      () => {
+        throw new Error("expected a refusal");
+      },
+      (e: AppError) => e,
+    );
+    expect(err.code).toBe("DRBD_MULTIPLE_PRIMARIES");
+    expect(err.details.stderr).toContain("Command 'drbdsetup primary r1' terminated with exit code 11");
+    const { content } = await c.call("drbd.readConfig", { resource: "r1" });
+    expect(content).toContain(`address ${lab.hosts[1]!.address}:7789;`);
+  });
+
+  it("cutting a host's management network really blocks SSH; restoring it lets the panel back in", async () => {
+    const c = client("xen1");
+    await waitFor(() => c.state === "ready", 15_000, "xen1 over ssh");
+    inNamespace("xen1", "ip", "link", "set", "eth0", "down");
+    await waitFor(() => c.state !== "ready", 10_000, "the session to drop (keepalive)");
+    await waitFor(() => c.lastError, 10_000, "a failed reconnect");
+    expect(c.lastError?.code).toBe("HOST_UNREACHABLE");
+    inNamespace("xen1", "ip", "link", "set", "eth0", "up");
+    await waitFor(() => c.state === "ready", 20_000, "xen1 back");
+  });
+
+  it("the farm service sees both lab hosts over SSH", async () => {
+    const service = new FarmService({
+      simulated: false,
+      hosts: lab.hosts.map((h) => ({
+        name: h.name,
+        address: h.address,
+        transport: createSshTransport({
+          host: h.address,
+          username: lab.user,
+          privateKey: fs.readFileSync(lab.clientKey),
+          hostKeySha256: h.hostKeySha256,
+          agentArgv: ["ignored"],
+        }),
+      })),
+      resources: [],
+    });
+    await service.start();
+    try {
+      const view = await waitFor(
+        () => {
+          const v = service.getView();
+          return v.hosts.every((h) => h.reachable && h.memory) && v.vms.length === 13 ? v : undefined;
+        },
+        20_000,
+        "both lab hosts in the view",
+      );
+      expect(view.resources.map((r) => r.sides.map((s) => `${s.host}:${s.role}`).join(" "))).toEqual([
+        "xen1:Primary xen2:Secondary",
+        "xen1:Secondary xen2:Primary",
+        "xen1:Primary xen2:Secondary",
+        "xen1:Secondary xen2:Secondary",
+      ]);
+    } finally {
+      service.stop();
+    }
+  });
+});
