@@ -97,8 +97,7 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
           void inject();
         }}
       >
-        <label className="flex flex-col gap-0.5">
-          <span>{t("action")}</span>
+        <Field label={t("action")}>
           <select
             data-testid="sim-action"
             className={select}
@@ -111,10 +110,9 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
               </option>
             ))}
           </select>
-        </label>
+        </Field>
         {fields.has("host") && (
-          <label className="flex flex-col gap-0.5">
-            <span>{t("host")}</span>
+          <Field label={t("host")}>
             <select
               data-testid="sim-host"
               className={select}
@@ -127,11 +125,10 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
                 </option>
               ))}
             </select>
-          </label>
+          </Field>
         )}
         {fields.has("resource") && (
-          <label className="flex flex-col gap-0.5">
-            <span>{t("resource")}</span>
+          <Field label={t("resource")}>
             <select
               data-testid="sim-resource"
               className={select}
@@ -145,11 +142,10 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
                 </option>
               ))}
             </select>
-          </label>
+          </Field>
         )}
         {fields.has("direction") && (
-          <label className="flex flex-col gap-0.5">
-            <span>{t("direction")}</span>
+          <Field label={t("direction")}>
             <select
               className={select}
               value={direction}
@@ -161,11 +157,10 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
                 </option>
               ))}
             </select>
-          </label>
+          </Field>
         )}
         {fields.has("tool") && (
-          <label className="flex flex-col gap-0.5">
-            <span>{t("tool")}</span>
+          <Field label={t("tool")}>
             <select className={select} value={tool} onChange={(e) => setTool(e.target.value as typeof tool)}>
               {FAULTABLE_TOOLS.map((x) => (
                 <option key={x} value={x} translate="no">
@@ -173,11 +168,10 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
                 </option>
               ))}
             </select>
-          </label>
+          </Field>
         )}
         {fields.has("delayMs") && (
-          <label className="flex flex-col gap-0.5">
-            <span>{t("delayMs")}</span>
+          <Field label={t("delayMs")}>
             <input
               type="number"
               min={1}
@@ -186,11 +180,10 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
               value={delayMs}
               onChange={(e) => setDelayMs(Number(e.target.value))}
             />
-          </label>
+          </Field>
         )}
         {fields.has("vm") && (
-          <label className="flex flex-col gap-0.5">
-            <span>{t("vm")}</span>
+          <Field label={t("vm")}>
             <select className={select} value={vm} onChange={(e) => setVm(e.target.value)}>
               {farm.vms.map((v) => (
                 <option key={v.name} value={v.name} translate="no">
@@ -198,11 +191,10 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
                 </option>
               ))}
             </select>
-          </label>
+          </Field>
         )}
         {fields.has("kiBps") && (
-          <label className="flex flex-col gap-0.5">
-            <span>{t("kiBps")}</span>
+          <Field label={t("kiBps")}>
             <input
               type="number"
               min={0}
@@ -210,7 +202,7 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
               value={kiBps}
               onChange={(e) => setKiBps(Number(e.target.value))}
             />
-          </label>
+          </Field>
         )}
         <button
           type="submit"
@@ -232,5 +224,14 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
         </p>
       )}
     </section>
+  );
+}
+
+function Field({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <label className="flex flex-col gap-0.5">
+      <span>{label}</span>
+      {children}
+    </label>
   );
 }

@@ -11,6 +11,7 @@ import { createMozillaGumiWorld } from "../../agents/sim/farms";
 import { InvariantChecker, type Violation, type ViolationKind } from "../../agents/sim/invariants";
 import { hostEtcDir, hostMountsFile, hostXenConfigDir, WorldStore } from "../../agents/sim/store";
 import { AgentClient } from "../../lib/agent-client/client";
+import type { AppError } from "../../lib/errors";
 import { createLocalTransport } from "../../lib/transport/local";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -162,4 +163,32 @@ export async function startBundledAgent(
   client.start();
   await waitFor(() => client.state === "ready", 10_000, `${name} agent ready`);
   return client;
+}
+
+/** One agent per simulated host of `farm`, each over a local transport, once all answered hello. */
+export async function startSimAgents(
+  farm: TempSimFarm,
+  hosts = ["xen1", "xen2"],
+): Promise<Record<string, AgentClient>> {
+  const clients: Record<string, AgentClient> = {};
+  for (const host of hosts) {
+    const c = new AgentClient(
+      host,
+      createLocalTransport({ argv: farm.agentArgv(host), env: farm.agentEnv(host) }),
+    );
+    c.start();
+    clients[host] = c;
+  }
+  await waitFor(() => Object.values(clients).every((c) => c.state === "ready"), 15_000, "agents ready");
+  return clients;
+}
+
+/** The AppError a call was refused with; fails the test when the call succeeds. */
+export async function refusalOf(call: Promise<unknown>): Promise<AppError> {
+  try {
+    await call;
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error("expected a refusal");
 }

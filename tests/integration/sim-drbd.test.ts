@@ -5,25 +5,15 @@
  */
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentClient } from "../../lib/agent-client/client";
-import type { AppError } from "../../lib/errors";
-import { createLocalTransport } from "../../lib/transport/local";
-import { createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
+import type { AgentClient } from "../../lib/agent-client/client";
+import { createTempSimFarm, refusalOf, startSimAgents, waitFor, type TempSimFarm } from "../helpers/sim";
 
 let farm: TempSimFarm;
-const clients: Record<string, AgentClient> = {};
+let clients: Record<string, AgentClient> = {};
 
 beforeAll(async () => {
   farm = createTempSimFarm();
-  for (const host of ["xen1", "xen2"]) {
-    const c = new AgentClient(
-      host,
-      createLocalTransport({ argv: farm.agentArgv(host), env: farm.agentEnv(host) }),
-    );
-    c.start();
-    clients[host] = c;
-  }
-  await waitFor(() => Object.values(clients).every((c) => c.state === "ready"), 15_000, "agents ready");
+  clients = await startSimAgents(farm);
 });
 afterAll(() => {
   for (const c of Object.values(clients)) c.stop();
@@ -31,14 +21,7 @@ afterAll(() => {
 });
 
 const on = (host: string) => clients[host]!;
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as AppError;
-  }
-  throw new Error("expected a refusal");
-}
+const refusal = refusalOf;
 const roleOf = async (host: string, resource: string) =>
   (await on(host).call("drbd.status", {})).resources.find((r) => r.name === resource)?.role;
 

@@ -4,27 +4,17 @@
  * towards its target and stops at what the guest can give.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AgentClient } from "../../lib/agent-client/client";
-import type { AppError } from "../../lib/errors";
-import { createLocalTransport } from "../../lib/transport/local";
+import type { AgentClient } from "../../lib/agent-client/client";
 import { classifyXenError } from "../../agents/drivers/xen/run";
-import { createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
+import { createTempSimFarm, refusalOf, startSimAgents, waitFor, type TempSimFarm } from "../helpers/sim";
 
 let farm: TempSimFarm;
-const clients: Record<string, AgentClient> = {};
+let clients: Record<string, AgentClient> = {};
 
 beforeAll(async () => {
   farm = createTempSimFarm();
   farm.store.setSpeed(5); // 5 simulated seconds per second: a clean shutdown (5 s) takes one real second
-  for (const host of ["xen1", "xen2"]) {
-    const c = new AgentClient(
-      host,
-      createLocalTransport({ argv: farm.agentArgv(host), env: farm.agentEnv(host) }),
-    );
-    c.start();
-    clients[host] = c;
-  }
-  await waitFor(() => Object.values(clients).every((c) => c.state === "ready"), 15_000, "agents ready");
+  clients = await startSimAgents(farm);
 });
 afterAll(() => {
   for (const c of Object.values(clients)) c.stop();
@@ -34,14 +24,7 @@ afterAll(() => {
 const on = (host: string) => clients[host]!;
 const vm = async (host: string, name: string) =>
   (await on(host).call("vm.list", {})).vms.find((v) => v.name === name);
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as AppError;
-  }
-  throw new Error("expected a refusal");
-}
+const refusal = refusalOf;
 
 describe("VMs on the simulated farm", () => {
   it("a clean shutdown takes time; then the VM starts again on its host", async () => {
