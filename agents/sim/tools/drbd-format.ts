@@ -1,4 +1,4 @@
-import { peerOf, replicationOf, resyncProgress, simNowMs, type SimResource, type SimWorld } from "../world";
+import { peerOf, replicationOf, resyncProgress, type SimResource, type SimWorld } from "../world";
 
 /** Node ids as drbdadm would assign them from the resource file: hosts in name order. */
 function nodeId(resource: SimResource, host: string): number {
@@ -24,7 +24,7 @@ export function events2Objects(
   only?: string,
 ): Events2Object[] {
   const objects: Events2Object[] = [];
-  const now = simNowMs(world);
+  const now = world.settledAtSimMs;
   for (const resource of Object.values(world.resources).sort((a, b) => a.name.localeCompare(b.name))) {
     if (only !== undefined && only !== "all" && resource.name !== only) continue;
     const side = resource.sides[host];
@@ -77,7 +77,7 @@ export function events2Objects(
 
 /** `drbdsetup status --json`, shaped as drbd-utils 9.x prints it (note `peer_devices`). */
 export function statusJson(world: SimWorld, host: string, only?: string): string {
-  const now = simNowMs(world);
+  const now = world.settledAtSimMs;
   const items = Object.values(world.resources)
     .sort((a, b) => a.name.localeCompare(b.name))
     .filter((r) => r.sides[host] && (only === undefined || only === "all" || r.name === only))

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { recordEvent, sideOf } from "../drbd-kernel";
-import { freeMemoryMiB, SHUTDOWN_SIM_MS, simNowMs, type SimVm, type SimWorld } from "../world";
+import { freeMemoryMiB, SHUTDOWN_SIM_MS, type SimVm, type SimWorld } from "../world";
 import { ToolExit, type ToolContext } from "./context";
 
 const FLAGS: Record<string, string> = {
@@ -96,8 +96,8 @@ function runningDomain(world: SimWorld, host: string, name: string | undefined):
 
 // xl's own format strings (tools/xl/xl_info.c list_domains): "%-40s %5s %5s %5s %10s %9s" and
 // "%-40s %5d %5lu %5d     %c%c%c%c%c%c %8.1f".
-function listTable(world: SimWorld, host: string): string {
-  const cpuSeconds = simNowMs(world) / 1000;
+export function listTable(world: SimWorld, host: string): string {
+  const cpuSeconds = world.settledAtSimMs / 1000;
   const row = (name: string, id: number, mem: number, vcpus: number, flags: string) =>
     `${name.padEnd(40)} ${String(id).padStart(5)} ${String(mem).padStart(5)} ${String(vcpus).padStart(5)}     ${flags} ${(cpuSeconds / 10).toFixed(1).padStart(8)}\n`;
   let text = `${"Name".padEnd(40)} ${"ID".padStart(5)} ${"Mem".padStart(5)} ${"VCPUs".padStart(5)} ${"State".padStart(10)} ${"Time(s)".padStart(9)}\n`;
@@ -108,7 +108,7 @@ function listTable(world: SimWorld, host: string): string {
 }
 
 // `xl list -l`: a JSON array of { domid, config: libxl_domain_config } (tools/xl/xl_info.c printf_info_one_json).
-function listLong(world: SimWorld, host: string): string {
+export function listLong(world: SimWorld, host: string): string {
   const items = domains(world, host).map((vm) => ({
     domid: vm.domId,
     config: {
@@ -133,7 +133,7 @@ function listLong(world: SimWorld, host: string): string {
   return `${JSON.stringify(items, null, 4)}\n`;
 }
 
-function info(world: SimWorld, hostName: string): string {
+export function info(world: SimWorld, hostName: string): string {
   const host = world.hosts[hostName]!;
   const [major, minor, ...extra] = host.versions.xen.split(".");
   const fields: Array<[string, string | number]> = [

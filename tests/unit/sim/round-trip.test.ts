@@ -1,0 +1,126 @@
+/**
+ * Round trip (issue 4, item 2): whatever a stand-in prints must parse back, through the agent's own parsers,
+ * to the world state it came from, in every state the scenarios below reach (DRBD 9 output, xl).
+ * Not yet covered: DRBD 8.4 output, virsh and xm (their stand-ins do not exist yet).
+ */
+import { describe, expect, it } from "vitest";
+import { parseEvents2Now } from "../../../agents/drivers/drbd/parse-events2";
+import { parseDrbdStatusJson } from "../../../agents/drivers/drbd/parse-status-json";
+import { parseXlInfo } from "../../../agents/drivers/xen/parse-xl-info";
+import { parseXlList } from "../../../agents/drivers/xen/parse-xl-list";
+import { parseXlListLong } from "../../../agents/drivers/xen/parse-xl-list-long";
+import type { TDrbdStatus } from "../../../agents/protocol/schemas";
+import { applyFault } from "../../../agents/sim/faults";
+import { invalidate, promote } from "../../../agents/sim/drbd-kernel";
+import { createMozillaGumiWorld } from "../../../agents/sim/farms";
+import { events2Objects, statusJson } from "../../../agents/sim/tools/drbd-format";
+import { info, listLong, listTable } from "../../../agents/sim/tools/xl";
+import { freeMemoryMiB, peerOf, replicationOf, settleWorld, type SimWorld } from "../../../agents/sim/world";
+
+const T0 = 1_800_000_000_000;
+
+/** Named worlds in the states a farm goes through. */
+function scenarios(): Array<[string, SimWorld]> {
+  const make = (steps: (w: SimWorld, at: (s: number) => void) => void): SimWorld => {
+    const w = createMozillaGumiWorld({ realNowMs: T0 });
+    settleWorld(w, T0);
+    steps(w, (s) => settleWorld(w, T0 + s * 1000));
+    return w;
+  };
+  return [
+    ["steady", make(() => undefined)],
+    ["full resync running", make((w, at) => (invalidate(w, w.resources["r3"]!, "xen2"), at(30)))],
+    [
+      "link cut, Primary writing",
+      make((w, at) => (applyFault(w, { action: "cut-link", resource: "r1" }), at(20))),
+    ],
+    [
+      "split brain",
+      make((w, at) => {
+        applyFault(w, { action: "cut-link", resource: "r4" });
+        promote(w, w.resources["r4"]!, "xen1", false);
+        promote(w, w.resources["r4"]!, "xen2", false);
+        applyFault(w, { action: "restore-link", resource: "r4" });
+        at(1);
+      }),
+    ],
+    ["peer powered off", make((w, at) => (applyFault(w, { action: "power-off", host: "xen2" }), at(5)))],
+    ["disk failed", make((w) => applyFault(w, { action: "fail-disk", host: "xen1", resource: "r3" }))],
+    [
+      "balloon moving, shutdown in progress",
+      make((w, at) => {
+        w.vms["web1"]!.targetMiB = 1024;
+        w.vms["ftp1"]!.shutdownAtSimMs = 60_000;
+        w.vms["ftp1"]!.state = "shutdown";
+        at(2);
+      }),
+    ],
+  ];
+}
+
+/** What the world says a host's DRBD looks like, in the parsers' shape. */
+function expectedDrbd(world: SimWorld, host: string) {
+  return Object.values(world.resources)
+    .filter((r) => r.sides[host])
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((r) => {
+      const side = r.sides[host]!;
+      const peer = peerOf(r, host)!;
+      const peerSide = r.sides[peer]!;
+      const connected = side.connection === "Connected";
+      return {
+        name: r.name,
+        role: side.role,
+        disk: side.disk,
+        connection: side.connection,
+        peerRole: connected ? peerSide.role : "Unknown",
+        peerDisk: connected ? peerSide.disk : "DUnknown",
+        replication: replicationOf(r, host),
+      };
+    });
+}
+
+function drbdSummary(status: TDrbdStatus) {
+  return status.resources.map((r) => ({
+    name: r.name,
+    role: r.role,
+    disk: r.devices[0]?.disk,
+    connection: r.connections[0]?.connection,
+    peerRole: r.connections[0]?.peerRole,
+    peerDisk: r.connections[0]?.peerDevices[0]?.peerDisk,
+    replication: r.connections[0]?.peerDevices[0]?.replication,
+  }));
+}
+
+describe.each(scenarios())("round trip: %s", (_name, world) => {
+  for (const host of ["xen1", "xen2"]) {
+    it(`${host}: drbdsetup events2 --now and status --json parse back to the world`, () => {
+      const events2 =
+        events2Objects(world, host, true)
+          .map((o) => `exists ${o.object} ${o.attrs}\n`)
+          .join("") + "exists -\n";
+      const expected = expectedDrbd(world, host);
+      expect(drbdSummary(parseEvents2Now(events2))).toEqual(expected);
+      expect(drbdSummary(parseDrbdStatusJson(statusJson(world, host)))).toEqual(expected);
+    });
+
+    it(`${host}: xl list, xl list -l and xl info parse back to the world`, () => {
+      const running = Object.values(world.vms)
+        .filter((v) => v.host === host && v.domId !== null)
+        .sort((a, b) => (a.domId ?? 0) - (b.domId ?? 0));
+      const domains = parseXlList(listTable(world, host)).filter((d) => d.domId !== 0);
+      expect(domains.map((d) => [d.name, d.domId, d.memoryMiB, d.state])).toEqual(
+        running.map((v) => [v.name, v.domId, v.memoryMiB, v.state]),
+      );
+      expect(
+        parseXlListLong(listLong(world, host)).map((d) => [d.name, d.maxMemKiB, d.targetMemKiB]),
+      ).toEqual(running.map((v) => [v.name, v.maxMemoryMiB * 1024, v.memoryMiB * 1024]));
+      const xlInfo = parseXlInfo(info(world, host));
+      expect([xlInfo.host, xlInfo.totalMemoryMiB, xlInfo.freeMemoryMiB]).toEqual([
+        host,
+        world.hosts[host]!.memoryMiB,
+        freeMemoryMiB(world, host),
+      ]);
+    });
+  }
+});
