@@ -12,6 +12,10 @@ export const STAND_IN_TOOLS = [
   "fsck",
   "blkid",
   "mkfs.ext4",
+  "lvs",
+  "vgs",
+  "lvcreate",
+  "lvremove",
 ] as const;
 
 /**

@@ -102,6 +102,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
         cpus: 4,
         hypervisor: "xen-xl",
         versions,
+        vg: backingVg(),
         power: "on",
         rebootAtSimMs: null,
         mgmtUp: true,
@@ -115,6 +116,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
         cpus: 4,
         hypervisor: "xen-xl",
         versions,
+        vg: backingVg(),
         power: "on",
         rebootAtSimMs: null,
         mgmtUp: true,
@@ -137,4 +139,14 @@ function fsUuid(name: string): string {
   for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
   const hex = h.toString(16).padStart(8, "0");
   return `${hex}-5a1e-4d2b-9c7e-${hex}${hex.slice(0, 4)}`;
+}
+
+/** Each host's vg0: a 2.2 TB disk with the four 500 GiB backing LVs of r1..r4 and room left for new resources. */
+function backingVg(): { name: string; sizeBytes: number; lvs: Array<{ name: string; sizeBytes: number }> } {
+  const lv = 500 * 1024 ** 3;
+  return {
+    name: "vg0",
+    sizeBytes: 2048 * 1024 ** 3 + 200 * 1024 ** 3,
+    lvs: ["r1", "r2", "r3", "r4"].map((name) => ({ name, sizeBytes: lv })),
+  };
 }

@@ -32,6 +32,8 @@ export interface SimHost {
   rebootAtSimMs: number | null;
   /** The panel can reach the host's management address (a cut-mgmt fault clears it). */
   mgmtUp: boolean;
+  /** The host's LVM volume group (the backing devices of its DRBD resources are LVs in it). */
+  vg: { name: string; sizeBytes: number; lvs: Array<{ name: string; sizeBytes: number }> };
   /** hang-command / slow-command faults, by tool. */
   toolFaults: Partial<Record<string, { mode: "hang" } | { mode: "slow"; delayMs: number }>>;
 }

@@ -83,3 +83,26 @@ describe("classifyXenError", () => {
     expect(classifyXenError("libxl: error: something else\n")).toBe("COMMAND_FAILED");
   });
 });
+
+describe("LVM on the simulated hosts, through the agent's lvm.* methods", () => {
+  it("lists vg0 and the backing LVs, creates and removes an LV, refuses what LVM refuses", async () => {
+    const groups = await on("xen1").call("lvm.listGroups", {});
+    expect(groups.groups).toEqual([{ vg: "vg0", sizeBytes: 2248 * 1024 ** 3, freeBytes: 248 * 1024 ** 3 }]);
+    const lvs = await on("xen1").call("lvm.listVolumes", { vg: "vg0" });
+    expect(lvs.volumes.map((v) => [v.lv, v.sizeBytes])).toEqual(
+      ["r1", "r2", "r3", "r4"].map((n) => [n, 500 * 1024 ** 3]),
+    );
+    await on("xen1").call("lvm.createVolume", { vg: "vg0", name: "r5", sizeBytes: 10 * 1024 ** 3 });
+    expect((await on("xen1").call("lvm.listGroups", {})).groups[0]?.freeBytes).toBe(238 * 1024 ** 3);
+    const tooBig = await refusal(
+      on("xen1").call("lvm.createVolume", { vg: "vg0", name: "r6", sizeBytes: 300 * 1024 ** 3 }),
+    );
+    expect(tooBig.details.stderr).toBe(
+      '  Volume group "vg0" has insufficient free space (60928 extents): 76800 required.\n',
+    );
+    const inUse = await refusal(on("xen1").call("lvm.removeVolume", { vg: "vg0", name: "r1" }));
+    expect(inUse.details.stderr).toContain("contains a filesystem in use");
+    await on("xen1").call("lvm.removeVolume", { vg: "vg0", name: "r5" });
+    expect((await on("xen1").call("lvm.listVolumes", { vg: "vg0" })).volumes).toHaveLength(4);
+  });
+});

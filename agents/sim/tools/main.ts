@@ -7,6 +7,7 @@ import { ToolExit, type ToolContext } from "./context";
 import { drbdadm } from "./drbdadm";
 import { drbdmeta } from "./drbdmeta";
 import { blkid, fsck, mkfsExt4, mount, umount } from "./fs";
+import { lvcreate, lvremove, lvs, vgs } from "./lvm";
 import { drbdsetup } from "./drbdsetup";
 import { xl } from "./xl";
 
@@ -20,6 +21,10 @@ const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number
   fsck,
   blkid,
   "mkfs.ext4": mkfsExt4,
+  lvs,
+  vgs,
+  lvcreate,
+  lvremove,
 };
 
 async function main(): Promise<number> {

@@ -124,3 +124,37 @@ describe.each(scenarios())("round trip: %s", (_name, world) => {
     });
   }
 });
+
+describe("round trip: LVM reports", () => {
+  it("lvs and vgs, JSON and plain, parse back to each host's volume group", async () => {
+    const { lvs, vgs } = await import("../../../agents/sim/tools/lvm");
+    const { parseLvsJson, parseLvsPlain, parseVgsJson, parseVgsPlain } =
+      await import("../../../agents/drivers/lvm/parse-lvm-report");
+    const { lvsJson, lvsPlain, vgsJson, vgsPlain, LVS_FIELDS, VGS_FIELDS } =
+      await import("../../../agents/drivers/lvm/commands");
+    const [, world] = scenarios()[0]!;
+    world.hosts["xen2"]!.vg.lvs.push({ name: "scratch", sizeBytes: 4 * 1024 ** 3 });
+    for (const host of ["xen1", "xen2"]) {
+      let out = "";
+      const ctx = {
+        host,
+        store: { read: () => world } as never,
+        out: (t: string) => (out += t),
+        err: () => undefined,
+      };
+      const run = async (tool: typeof lvs, argv: string[]) => {
+        out = "";
+        await tool(argv.slice(1), ctx);
+        return out;
+      };
+      const vg = world.hosts[host]!.vg;
+      const volumes = vg.lvs.map((lv) => ({ vg: "vg0", lv: lv.name, sizeBytes: lv.sizeBytes }));
+      const used = vg.lvs.reduce((s, lv) => s + lv.sizeBytes, 0);
+      const groups = [{ vg: "vg0", sizeBytes: vg.sizeBytes, freeBytes: vg.sizeBytes - used }];
+      expect(parseLvsJson(await run(lvs, lvsJson("vg0"))).volumes).toMatchObject(volumes);
+      expect(parseLvsPlain(await run(lvs, lvsPlain("vg0")), LVS_FIELDS).volumes).toMatchObject(volumes);
+      expect(parseVgsJson(await run(vgs, vgsJson())).groups).toEqual(groups);
+      expect(parseVgsPlain(await run(vgs, vgsPlain()), VGS_FIELDS).groups).toEqual(groups);
+    }
+  });
+});
