@@ -6,7 +6,14 @@ import { WORLD_FORMAT, type SimResource, type SimVm, type SimWorld } from "./wor
  * r1..r4 (r1 and r3 Primary on xen1, r2 Primary on xen2, r4 the unused dual-primary test resource),
  * and the 13 VMs of the paper's Table 3.
  */
-export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: number } = {}): SimWorld {
+export function createMozillaGumiWorld(
+  options: {
+    speed?: number;
+    realNowMs?: number;
+    /** DRBD generation per host: "9" (default: kernel 9.2, utils 9.22) or "8.4" (kernel and utils 8.4.11). */
+    drbd?: Partial<Record<"xen1" | "xen2", "9" | "8.4">>;
+  } = {},
+): SimWorld {
   const halfTiB = 500 * 1024 * 1024; // KiB: each resource is half of a 1 TB disk
   const resource = (
     name: string,
@@ -82,7 +89,10 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
       shutdownAtSimMs: null,
     };
   }
-  const versions = { xen: "4.17.3", drbdKernel: "9.2.8", drbdUtils: "9.22.0" };
+  const versions = (host: "xen1" | "xen2") =>
+    options.drbd?.[host] === "8.4"
+      ? { xen: "4.17.3", drbdKernel: "8.4.11", drbdUtils: "8.4.11" }
+      : { xen: "4.17.3", drbdKernel: "9.2.8", drbdUtils: "9.22.0" };
   return {
     format: WORLD_FORMAT,
     speed: options.speed ?? 1,
@@ -101,7 +111,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
         dom0MiB: 1024,
         cpus: 4,
         hypervisor: "xen-xl",
-        versions,
+        versions: versions("xen1"),
         vg: backingVg(),
         power: "on",
         rebootAtSimMs: null,
@@ -115,7 +125,7 @@ export function createMozillaGumiWorld(options: { speed?: number; realNowMs?: nu
         dom0MiB: 1024,
         cpus: 4,
         hypervisor: "xen-xl",
-        versions,
+        versions: versions("xen2"),
         vg: backingVg(),
         power: "on",
         rebootAtSimMs: null,

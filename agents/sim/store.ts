@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createMozillaGumiWorld } from "./farms";
-import { WORLD_FORMAT, settleWorld, type SimResource, type SimWorld } from "./world";
+import { WORLD_FORMAT, isDrbd8Host, settleWorld, type SimResource, type SimWorld } from "./world";
+import { procDrbdText } from "./tools/proc-drbd";
 
 /**
  * The world lives in one JSON file, shared by every stand-in tool process of both simulated hosts.
@@ -107,14 +108,16 @@ function breakStaleLock(lockFile: string): void {
  * A resource file for the simulated hosts. They share this machine, so each host replicates on 127.0.0.1 with a
  * port of its own (the real drbdadm checks that a host's address is local); node ids follow host names.
  */
-export function resourceFile(world: SimWorld, resource: SimResource): string {
+export function resourceFile(world: SimWorld, resource: SimResource, forHost?: string): string {
   const hosts = Object.keys(resource.sides).sort();
   const address = (host: string, i: number) =>
     world.drbdAddressing === "hosts"
       ? `${world.hosts[host]?.address ?? "127.0.0.1"}:${resource.port}`
       : `127.0.0.1:${resource.port + 100 * i}`;
+  // DRBD 8.4's parser knows no node-id; each host's copy of the file is written for that host's utils.
+  const nodeId = (i: number) => (forHost && isDrbd8Host(world, forHost) ? "" : `    node-id ${i};\n`);
   const on = (host: string, i: number) =>
-    `  on ${host} {\n    node-id ${i};\n    device /dev/drbd${resource.minor};\n    disk /dev/vg0/${resource.name};\n` +
+    `  on ${host} {\n${nodeId(i)}    device /dev/drbd${resource.minor};\n    disk /dev/vg0/${resource.name};\n` +
     `    address ${address(host, i)};\n    meta-disk internal;\n  }\n`;
   return (
     `# ${resource.name}: simulated farm (mounted on ${resource.mountPoint ?? "nothing: raw device"})\n` +
@@ -143,11 +146,24 @@ function writeMountTables(simDir: string, world: SimWorld): void {
       if (side?.mounted && side.mountedOn)
         lines.push(`/dev/drbd${r.minor} ${side.mountedOn} ${r.fs?.type ?? "ext4"} rw,relatime 0 0`);
     }
-    const file = hostMountsFile(simDir, host);
-    const text = `${lines.join("\n")}\n`;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) fs.writeFileSync(file, text);
+    writeIfChanged(hostMountsFile(simDir, host), `${lines.join("\n")}\n`);
+    refreshProcDrbd(simDir, world, host);
   }
+}
+
+function writeIfChanged(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) fs.writeFileSync(file, text);
+}
+
+/** The file that stands in for /proc/drbd on a simulated DRBD 8.x host (the agent's --proc-drbd). */
+export function hostProcDrbdFile(simDir: string, host: string): string {
+  return path.join(simDir, "hosts", host, "proc-drbd");
+}
+
+/** Rewrites a DRBD 8.x host's /proc/drbd (resync progress moves with time): on writes and by its polled tools. */
+export function refreshProcDrbd(simDir: string, world: SimWorld, host: string): void {
+  if (isDrbd8Host(world, host)) writeIfChanged(hostProcDrbdFile(simDir, host), procDrbdText(world, host));
 }
 
 /** Directory that stands in for a simulated host's /etc/xen. */
@@ -174,7 +190,7 @@ function writeHostFiles(simDir: string, world: SimWorld): void {
     );
     for (const resource of Object.values(world.resources))
       if (resource.sides[host])
-        fs.writeFileSync(path.join(drbdD, `${resource.name}.res`), resourceFile(world, resource));
+        fs.writeFileSync(path.join(drbdD, `${resource.name}.res`), resourceFile(world, resource, host));
   }
   for (const host of Object.keys(world.hosts))
     fs.mkdirSync(hostXenConfigDir(simDir, host), { recursive: true });

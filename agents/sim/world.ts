@@ -257,3 +257,8 @@ export function freeMemoryMiB(world: SimWorld, hostName: string): number {
     .reduce((sum, vm) => sum + vm.memoryMiB, 0);
   return host.memoryMiB - host.dom0MiB - used;
 }
+
+/** The host runs DRBD 8.x with its own drbd-utils: /proc/drbd output, drbdadm-84 syntax. */
+export function isDrbd8Host(world: SimWorld, host: string): boolean {
+  return Number(world.hosts[host]?.versions.drbdUtils.split(".")[0] ?? 9) < 9;
+}

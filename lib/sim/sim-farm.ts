@@ -3,7 +3,13 @@ import { childEnv } from "../env";
 import { createSimTransport } from "./sim-transport";
 import type { FarmHostSpec } from "../farm/farm-service";
 import type { ResourceMeta } from "../farm/view";
-import { WorldStore, hostEtcDir, hostMountsFile, hostXenConfigDir } from "../../agents/sim/store";
+import {
+  WorldStore,
+  hostEtcDir,
+  hostMountsFile,
+  hostProcDrbdFile,
+  hostXenConfigDir,
+} from "../../agents/sim/store";
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
 
@@ -48,6 +54,8 @@ export function setupSimFarm(options: SimFarmOptions): {
         path.join(hostEtcDir(options.simDir, host.name), "drbd.d"),
         "--mounts-file",
         hostMountsFile(options.simDir, host.name),
+        "--proc-drbd",
+        hostProcDrbdFile(options.simDir, host.name),
         "--poll-ms",
         String(options.pollMs),
       ],

@@ -9,7 +9,13 @@ import path from "node:path";
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
 import { InvariantChecker, type Violation, type ViolationKind } from "../../agents/sim/invariants";
-import { hostEtcDir, hostMountsFile, hostXenConfigDir, WorldStore } from "../../agents/sim/store";
+import {
+  hostEtcDir,
+  hostMountsFile,
+  hostProcDrbdFile,
+  hostXenConfigDir,
+  WorldStore,
+} from "../../agents/sim/store";
 import { AgentClient } from "../../lib/agent-client/client";
 import type { AppError } from "../../lib/errors";
 import { createLocalTransport } from "../../lib/transport/local";
@@ -35,13 +41,13 @@ export interface TempSimFarm {
   remove(): void;
 }
 
-export function createTempSimFarm(): TempSimFarm {
+export function createTempSimFarm(world: Parameters<typeof createMozillaGumiWorld>[0] = {}): TempSimFarm {
   if (!fs.existsSync(path.join(DIST, "tandem-agent.js")))
     throw new Error("agents/dist/tandem-agent.js missing: run `npm run build:agent` first");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-sim-"));
   const simDir = path.join(dir, "sim");
   const store = new WorldStore(simDir);
-  store.init(() => createMozillaGumiWorld());
+  store.init(() => createMozillaGumiWorld(world));
   const bin = writeStandInTools(simDir, path.join(DIST, "sim-tools.js"));
   // Every simulated test runs under the invariant checker (agents/sim/invariants.ts).
   const checker = new InvariantChecker();
@@ -80,6 +86,8 @@ export function createTempSimFarm(): TempSimFarm {
       path.join(hostEtcDir(simDir, host), "drbd.d"),
       "--mounts-file",
       hostMountsFile(simDir, host),
+      "--proc-drbd",
+      hostProcDrbdFile(simDir, host),
       "--poll-ms",
       String(pollMs),
     ],

@@ -2,11 +2,15 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { hostEtcDir } from "../store";
+import { isDrbd8Host } from "../world";
 import { ToolExit, type ToolContext } from "./context";
 import { drbdsetup } from "./drbdsetup";
 
 /** Where Debian's drbd-utils installs drbdadm (never the stand-in on the simulated host's PATH). */
 const REAL_DRBDADM = ["/usr/sbin/drbdadm", "/sbin/drbdadm", "/usr/local/sbin/drbdadm"];
+
+/** drbd-utils 9 ships the DRBD 8.4 drbdadm too; a simulated 8.4 host uses it. */
+const REAL_DRBDADM_84 = ["/lib/drbd/drbdadm-84", "/usr/lib/drbd/drbdadm-84"];
 
 /** drbdadm's chatter when __DRBD_NODE__ names the host, and modprobe's absence on a machine without DRBD. */
 const NOISE = [
@@ -27,6 +31,10 @@ export async function drbdadm(args: string[], ctx: ToolContext): Promise<number>
     ctx.out(versionText(ctx));
     return 0;
   }
+  if (isDrbd8Host(ctx.store.read(), ctx.host)) {
+    const real84 = REAL_DRBDADM_84.find((p) => fs.existsSync(p));
+    if (real84) return runReal84(real84, args, ctx);
+  }
   const real = REAL_DRBDADM.find((p) => fs.existsSync(p));
   return real ? runReal(real, args, ctx) : builtIn(args, ctx);
 }
@@ -46,6 +54,26 @@ function versionText(ctx: ToolContext): string {
   ].join("\n");
 }
 
+/** The 8.4 drbdadm needs its tools by path: the stand-in drbdsetup (speaking 8.4 syntax on this host) and drbdmeta. */
+function runReal84(real: string, args: string[], ctx: ToolContext): Promise<number> {
+  const bin = path.join(ctx.store.dir, "bin");
+  const argv = [
+    "-c",
+    path.join(hostEtcDir(ctx.store.dir, ctx.host), "drbd.conf"),
+    "-s",
+    path.join(bin, "drbdsetup"),
+    "-m",
+    path.join(bin, "drbdmeta"),
+    ...args,
+  ];
+  return spawnFiltered(
+    real,
+    argv,
+    { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, __DRBD_NODE__: ctx.host },
+    ctx,
+  );
+}
+
 function runReal(real: string, args: string[], ctx: ToolContext): Promise<number> {
   // Started by bare name (a link to it first on PATH), drbdadm finds drbdsetup and drbdmeta on PATH too, which
   // puts the stand-ins under the real names: a failed step reads exactly as on a real host
@@ -61,11 +89,23 @@ function runReal(real: string, args: string[], ctx: ToolContext): Promise<number
     }
   }
   const argv = ["-c", path.join(hostEtcDir(ctx.store.dir, ctx.host), "drbd.conf"), ...args];
+  return spawnFiltered(
+    "drbdadm",
+    argv,
+    { ...process.env, PATH: `${realDir}:${bin}:${process.env.PATH ?? ""}`, __DRBD_NODE__: ctx.host },
+    ctx,
+  );
+}
+
+/** Runs drbdadm, passing its output on without the chatter __DRBD_NODE__ causes; resolves with its exit code. */
+function spawnFiltered(
+  cmd: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  ctx: ToolContext,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn("drbdadm", argv, {
-      env: { ...process.env, PATH: `${realDir}:${bin}:${process.env.PATH ?? ""}`, __DRBD_NODE__: ctx.host },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(cmd, argv, { env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => ctx.out(b.toString()));
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));

@@ -12,7 +12,8 @@ import {
   promote,
   sideOf,
 } from "../drbd-kernel";
-import { peerOf, type SimResource, type SimWorld } from "../world";
+import { isDrbd8Host, peerOf, type SimResource, type SimWorld } from "../world";
+import { resourceFile } from "../store";
 
 /** drbdsetup's exit code when the object named does not exist. */
 const EXIT_NO_SUCH_OBJECT = 10;
@@ -31,6 +32,10 @@ export async function drbdsetup(args: string[], ctx: ToolContext): Promise<numbe
   const [command, ...rest] = args;
   const flags = new Set(rest.filter((a) => a.startsWith("--")));
   const target = rest.find((a) => !a.startsWith("--"));
+  if (isDrbd8Host(ctx.store.read(), ctx.host)) {
+    const handled = drbdsetup84(command, rest, flags, ctx);
+    if (handled !== null) return handled;
+  }
   switch (command) {
     case "primary":
       change(ctx, byName(target), (w, r) => promote(w, r, ctx.host, flags.has("--force")));
@@ -213,14 +218,74 @@ function change(
   ctx: ToolContext,
   key: Lookup,
   apply: (world: SimWorld, resource: SimResource) => void,
+  objectName?: (resource: SimResource) => string,
 ): void {
+  let named: SimResource | undefined;
   try {
-    ctx.store.update((world) => apply(world, lookup(world, ctx.host, key)));
+    ctx.store.update((world) => {
+      named = lookup(world, ctx.host, key);
+      apply(world, named);
+    });
   } catch (err) {
     if (err instanceof DrbdRefusal) {
       const info = err.info.length ? `additional info from kernel:\n${err.info.join("\n")}\n` : "";
-      throw new ToolExit(stateChangeExitCode(err.code), `${err.message}\n${info}`);
+      // DRBD 8.4 names the minor ("1: State change failed: ..."), 9 the resource.
+      const message =
+        objectName && named ? err.message.replace(/^[^:]+:/, `${objectName(named)}:`) : err.message;
+      throw new ToolExit(stateChangeExitCode(err.code), `${message}\n${info}`);
     }
     throw err;
+  }
+}
+
+/**
+ * DRBD 8.4's drbdsetup syntax, as drbdadm-84 calls it: `primary <minor> [--force]`, `secondary <minor>`,
+ * `connect <res> <local-addr> <peer-addr> [...]`, `disconnect <local-addr> <peer-addr>`, `invalidate <minor>`,
+ * `new-current-uuid <minor> --clear-bitmap`. Refusals name the minor ("1: State change failed: (-2) ...").
+ * Returns null for the verbs whose 8.4 form is the same as 9's.
+ */
+function drbdsetup84(
+  command: string | undefined,
+  rest: string[],
+  flags: Set<string>,
+  ctx: ToolContext,
+): number | null {
+  const positional = rest.filter((a) => !a.startsWith("--"));
+  const minor = (missing = KERNEL_UNKNOWN_MINOR): Lookup => ({ by: "minor", value: positional[0], missing });
+  const named = (r: SimResource) => r.minor.toString();
+  switch (command) {
+    case "primary":
+      change(
+        ctx,
+        minor(),
+        (w, r) => promote(w, r, ctx.host, flags.has("--force") || flags.has("--overwrite-data-of-peer")),
+        named,
+      );
+      return 0;
+    case "secondary":
+      change(ctx, minor(), (w, r) => demote(w, r, ctx.host), named);
+      return 0;
+    case "connect":
+      change(ctx, byName(positional[0]), (w, r) =>
+        connect(w, r, ctx.host, { discardMyData: flags.has("--discard-my-data") }),
+      );
+      return 0;
+    case "disconnect": {
+      // By the local address the resource file gives this host.
+      const local = (positional[0] ?? "").replace(/^ipv4:/, "");
+      const world = ctx.store.read();
+      const resource = Object.values(world.resources).find((r) =>
+        r.sides[ctx.host] ? resourceFile(world, r, ctx.host).includes(`address ${local};`) : false,
+      );
+      if (!resource)
+        throw new ToolExit(
+          10,
+          `${positional[0] ?? ""}: Failure: (102) Local address(port) already in use.\n`,
+        );
+      change(ctx, byName(resource.name), (w, r) => disconnect(w, r, ctx.host));
+      return 0;
+    }
+    default:
+      return null;
   }
 }

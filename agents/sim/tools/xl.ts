@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { recordEvent, sideOf } from "../drbd-kernel";
+import { refreshProcDrbd } from "../store";
 import { freeMemoryMiB, SHUTDOWN_SIM_MS, type SimVm, type SimWorld } from "../world";
 import { ToolExit, type ToolContext } from "./context";
 
@@ -21,6 +22,7 @@ export async function xl(args: string[], ctx: ToolContext): Promise<number> {
   if (!host) throw new ToolExit(1, `xl: simulated host ${ctx.host} is not in the world\n`);
   switch (command) {
     case "list":
+      refreshProcDrbd(ctx.store.dir, world, ctx.host); // the agent polls xl list; /proc/drbd moves with time
       ctx.out(
         rest.includes("-l") || rest.includes("--long")
           ? listLong(world, ctx.host)

@@ -1,11 +1,15 @@
 /**
  * Round trip (issue 4, item 2): whatever a stand-in prints must parse back, through the agent's own parsers,
  * to the world state it came from, in every state the scenarios below reach (DRBD 9 output, xl).
- * Not yet covered: DRBD 8.4 output, virsh and xm (their stand-ins do not exist yet).
+ * DRBD 9 (events2, status --json) and 8.4 (/proc/drbd) output, xl, LVM. Not yet covered: virsh and xm (their
+ * stand-ins do not exist yet).
  */
 import { describe, expect, it } from "vitest";
 import { parseEvents2Now } from "../../../agents/drivers/drbd/parse-events2";
 import { parseDrbdStatusJson } from "../../../agents/drivers/drbd/parse-status-json";
+import { parseProcDrbd } from "../../../agents/drivers/drbd/parse-proc-drbd";
+import { minorOwners, procDrbdToStatus } from "../../../agents/drivers/drbd/proc-status";
+import { procDrbdText } from "../../../agents/sim/tools/proc-drbd";
 import { parseXlInfo } from "../../../agents/drivers/xen/parse-xl-info";
 import { parseXlList } from "../../../agents/drivers/xen/parse-xl-list";
 import { parseXlListLong } from "../../../agents/drivers/xen/parse-xl-list-long";
@@ -102,6 +106,17 @@ describe.each(scenarios())("round trip: %s", (_name, world) => {
       const expected = expectedDrbd(world, host);
       expect(drbdSummary(parseEvents2Now(events2))).toEqual(expected);
       expect(drbdSummary(parseDrbdStatusJson(statusJson(world, host)))).toEqual(expected);
+    });
+
+    it(`${host}: /proc/drbd of a DRBD 8.4 host parses back to the world (8.x names: WFConnection)`, () => {
+      const owners = minorOwners(
+        Object.values(world.resources).map((r) => ({ resource: r.name, minors: [r.minor] })),
+      );
+      const status = procDrbdToStatus(parseProcDrbd(procDrbdText(world, host)), owners);
+      const expected = expectedDrbd(world, host)
+        .filter((r) => world.resources[r.name]!.sides[host]!.up)
+        .map((r) => ({ ...r, connection: r.connection === "Connecting" ? "WFConnection" : r.connection }));
+      expect(drbdSummary(status)).toEqual(expected);
     });
 
     it(`${host}: xl list, xl list -l and xl info parse back to the world`, () => {
