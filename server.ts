@@ -55,6 +55,13 @@ async function main(): Promise<void> {
       distDir: path.join(root, "agents", "dist"),
       pollMs: env.TANDEM_AGENT_POLL_MS,
       ...(env.TANDEM_SIM_SPEED === undefined ? {} : { speed: env.TANDEM_SIM_SPEED }),
+      ...(env.TANDEM_SIM_DRBD === undefined
+        ? {}
+        : {
+            drbd: Object.fromEntries(env.TANDEM_SIM_DRBD.split(",").map((kv) => kv.split("="))) as Partial<
+              Record<"xen1" | "xen2", "9" | "8.4">
+            >,
+          }),
     });
     log(`no ${path.basename(configFile)}: running the simulated farm in ${sim.store.dir}`);
     hosts = sim.hosts;

@@ -18,6 +18,14 @@ const ZEnv = z.object({
   TANDEM_CONFIG: z.string().min(1).optional(),
   /** Simulated seconds per real second for the simulated farm (1 = real time). */
   TANDEM_SIM_SPEED: z.coerce.number().positive().max(10_000).optional(),
+  /**
+   * DRBD generation of simulated hosts when the world is first created, e.g. "xen2=8.4" (default 9 on both):
+   * an 8.4 host has /proc/drbd and DRBD 8.4's drbdadm.
+   */
+  TANDEM_SIM_DRBD: z
+    .string()
+    .regex(/^(xen[12]=(8\.4|9))(,xen[12]=(8\.4|9))*$/, 'must be like "xen2=8.4" or "xen1=8.4,xen2=9"')
+    .optional(),
   /** VM poll interval of the simulated agents, in ms (xl has no event stream). 500 ms keeps the page within 1 s. */
   TANDEM_AGENT_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),

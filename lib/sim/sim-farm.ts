@@ -20,6 +20,8 @@ export interface SimFarmOptions {
   distDir: string;
   pollMs: number;
   speed?: number;
+  /** DRBD generation per simulated host, for a new world ("9" unless said). */
+  drbd?: Partial<Record<"xen1" | "xen2", "9" | "8.4">>;
 }
 
 /**
@@ -32,7 +34,12 @@ export function setupSimFarm(options: SimFarmOptions): {
   store: WorldStore;
 } {
   const store = new WorldStore(options.simDir);
-  store.init(() => createMozillaGumiWorld(options.speed === undefined ? {} : { speed: options.speed }));
+  store.init(() =>
+    createMozillaGumiWorld({
+      ...(options.speed === undefined ? {} : { speed: options.speed }),
+      ...(options.drbd === undefined ? {} : { drbd: options.drbd }),
+    }),
+  );
   if (options.speed !== undefined && store.read().speed !== options.speed) store.setSpeed(options.speed);
   const bin = writeStandInTools(options.simDir, path.join(options.distDir, "sim-tools.js"));
   const world = store.read();
