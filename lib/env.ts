@@ -5,7 +5,7 @@
 import path from "node:path";
 import { z } from "zod";
 
-const ZEnv = z.object({
+export const ZEnv = z.object({
   /** HTTP port of the panel (Next pages, REST API and socket.io on one port). */
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Listen address. Defaults to loopback only until user accounts exist (issue 8). */
