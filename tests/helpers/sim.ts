@@ -18,6 +18,7 @@ import {
 } from "../../agents/sim/store";
 import { AgentClient } from "../../lib/agent-client/client";
 import type { AppError } from "../../lib/errors";
+import type { TFarmView } from "../../lib/farm/view";
 import { createLocalTransport } from "../../lib/transport/local";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -199,4 +200,16 @@ export async function refusalOf(call: Promise<unknown>): Promise<AppError> {
     return err as AppError;
   }
   throw new Error("expected a refusal");
+}
+
+/** Waits until the farm view shows every host reachable with its memory, and all 13 VMs of the MozillaGumi farm. */
+export function waitForWholeFarm(service: { getView(): TFarmView }, timeoutMs = 15_000): Promise<TFarmView> {
+  return waitFor(
+    () => {
+      const v = service.getView();
+      return v.hosts.every((h) => h.reachable && h.memory) && v.vms.length === 13 ? v : undefined;
+    },
+    timeoutMs,
+    "every host and VM in the farm view",
+  );
 }

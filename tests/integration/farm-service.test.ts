@@ -8,7 +8,7 @@ import { InventoryStore } from "../../lib/farm/inventory";
 import { createLocalTransport } from "../../lib/transport/local";
 import { createSshTransport } from "../../lib/transport/ssh";
 import { findFreePort } from "../helpers/sshd";
-import { createTempSimFarm, ROOT, waitFor, type TempSimFarm } from "../helpers/sim";
+import { createTempSimFarm, ROOT, waitFor, waitForWholeFarm, type TempSimFarm } from "../helpers/sim";
 
 let farm: TempSimFarm;
 let db: Db;
@@ -61,14 +61,7 @@ describe("FarmService on the simulated farm, with the inventory in a real SQLite
     service.onChange((c) => changes.push(c));
     await service.start();
     try {
-      const view = await waitFor(
-        () => {
-          const v = service.getView();
-          return v.hosts.every((h) => h.reachable && h.memory) && v.vms.length === 13 ? v : undefined;
-        },
-        15_000,
-        "both hosts reported",
-      );
+      const view = await waitForWholeFarm(service, 15_000);
       expect(view.resources).toHaveLength(4);
       expect(view.vms.find((v) => v.name === "web1")).toMatchObject({
         host: "xen2",

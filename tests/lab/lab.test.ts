@@ -10,7 +10,7 @@ import { AgentClient } from "../../lib/agent-client/client";
 import type { AppError } from "../../lib/errors";
 import { FarmService } from "../../lib/farm/farm-service";
 import { createSshTransport } from "../../lib/transport/ssh";
-import { waitFor } from "../helpers/sim";
+import { waitFor, waitForWholeFarm } from "../helpers/sim";
 
 interface Lab {
   panelAddress: string;
@@ -122,14 +122,7 @@ describe("the lab over real SSH", () => {
     });
     await service.start();
     try {
-      const view = await waitFor(
-        () => {
-          const v = service.getView();
-          return v.hosts.every((h) => h.reachable && h.memory) && v.vms.length === 13 ? v : undefined;
-        },
-        20_000,
-        "both lab hosts in the view",
-      );
+      const view = await waitForWholeFarm(service, 20_000);
       expect(view.resources.map((r) => r.sides.map((s) => `${s.host}:${s.role}`).join(" "))).toEqual([
         "xen1:Primary xen2:Secondary",
         "xen1:Secondary xen2:Primary",

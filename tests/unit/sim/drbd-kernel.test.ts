@@ -3,6 +3,7 @@
  * what a real pair does on failover, failback, split brain, new metadata, and the refusals.
  */
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../helpers/thrown";
 import {
   connect,
   createMetadata,
@@ -34,15 +35,7 @@ const summary = (world: SimWorld, name: string) =>
     .map(([h, s]) => `${h}:${s.role}/${s.disk}/${s.connection}/${replicationOf(r(world, name), h)}`)
     .join(" ");
 
-function refusal(fn: () => void): DrbdRefusal {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DrbdRefusal) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
+const refusal = (fn: () => void) => thrownBy(fn, DrbdRefusal);
 
 /** xen1 loses power: its VMs are gone, its mounts unclean; the link to xen2 breaks. */
 function powerOffXen1(world: SimWorld): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "../../helpers/thrown";
 import { applyFault, FaultError, ZFault, type TFault } from "../../../agents/sim/faults";
 import { createMozillaGumiWorld } from "../../../agents/sim/farms";
 import { replicationOf, settleWorld, type SimWorld } from "../../../agents/sim/world";
@@ -21,15 +22,7 @@ const link = (w: SimWorld, r: string) =>
 const running = (w: SimWorld, host: string) =>
   Object.values(w.vms).filter((v) => v.host === host && v.domId !== null).length;
 
-function faultError(fn: () => void): FaultError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FaultError) return err;
-    throw err;
-  }
-  throw new Error("expected a FaultError");
-}
+const faultError = (fn: () => void) => thrownBy(fn, FaultError);
 
 describe("power-off, power-on and crash", () => {
   it("power-off: the host's VMs die, its mounts are left unclean, the peer loses the link", () => {
