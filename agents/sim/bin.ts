@@ -7,6 +7,7 @@ export const STAND_IN_TOOLS = [
   "drbdadm",
   "drbdmeta",
   "xl",
+  "xm",
   "mount",
   "umount",
   "fsck",

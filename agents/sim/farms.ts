@@ -12,6 +12,8 @@ export function createMozillaGumiWorld(
     realNowMs?: number;
     /** DRBD generation per host: "9" (default: kernel 9.2, utils 9.22) or "8.4" (kernel and utils 8.4.11). */
     drbd?: Partial<Record<"xen1" | "xen2", "9" | "8.4">>;
+    /** Toolstack per host: xl (default) or xend's xm. */
+    hypervisor?: Partial<Record<"xen1" | "xen2", "xen-xl" | "xen-xm">>;
   } = {},
 ): SimWorld {
   const halfTiB = 500 * 1024 * 1024; // KiB: each resource is half of a 1 TB disk
@@ -110,7 +112,7 @@ export function createMozillaGumiWorld(
         memoryMiB: 8192,
         dom0MiB: 1024,
         cpus: 4,
-        hypervisor: "xen-xl",
+        hypervisor: options.hypervisor?.xen1 ?? "xen-xl",
         versions: versions("xen1"),
         vg: backingVg(),
         power: "on",
@@ -124,7 +126,7 @@ export function createMozillaGumiWorld(
         memoryMiB: 8192,
         dom0MiB: 1024,
         cpus: 4,
-        hypervisor: "xen-xl",
+        hypervisor: options.hypervisor?.xen2 ?? "xen-xl",
         versions: versions("xen2"),
         vg: backingVg(),
         power: "on",

@@ -24,7 +24,7 @@ export interface SimHost {
   memoryMiB: number;
   dom0MiB: number;
   cpus: number;
-  hypervisor: "xen-xl";
+  hypervisor: "xen-xl" | "xen-xm";
   versions: { xen: string; drbdKernel: string; drbdUtils: string };
   /** A power-off or crash fault turns the host off (see faults.ts). */
   power: "on" | "off";

@@ -80,7 +80,7 @@ export function createTempSimFarm(world: Parameters<typeof createMozillaGumiWorl
       "serve",
       "--simulated",
       "--hypervisor",
-      "xen-xl",
+      store.read().hosts[host]?.hypervisor ?? "xen-xl",
       "--xen-config-dir",
       hostXenConfigDir(simDir, host),
       "--drbd-config-dir",

@@ -5,11 +5,16 @@ import type { ErrorCode } from "../../../lib/errors/codes";
 /**
  * What a failed `xl`/`xm` run means, from libxl's and xl's own messages:
  * - no memory for the domain: libxc's "xc_dom_boot_mem_init: can't allocate low memory for domain: Out of
- *   memory", or xl's "failed to free memory for the domain" when dom0 cannot balloon down;
+ *   memory", xl's "failed to free memory for the domain" when dom0 cannot balloon down, or xend's
+ *   "I need N KiB, but dom0_min_mem is ...";
  * - an unknown domain: "Invalid domain identifier: <name>".
  */
 export function classifyXenError(stderr: string): ErrorCode {
-  if (/can't allocate low memory for domain|failed to free memory for the domain/.test(stderr))
+  if (
+    /can't allocate low memory for domain|failed to free memory for the domain|I need \d+ KiB, but dom0_min_mem/.test(
+      stderr,
+    )
+  )
     return "VM_NOT_ENOUGH_MEMORY";
   if (/Invalid domain identifier/.test(stderr)) return "NOT_FOUND";
   return "COMMAND_FAILED";

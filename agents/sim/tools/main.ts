@@ -9,13 +9,14 @@ import { drbdmeta } from "./drbdmeta";
 import { blkid, fsck, mkfsExt4, mount, umount } from "./fs";
 import { lvcreate, lvremove, lvs, vgs } from "./lvm";
 import { drbdsetup } from "./drbdsetup";
-import { xl } from "./xl";
+import { xl, xm } from "./xl";
 
 const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number>> = {
   drbdsetup,
   drbdadm,
   drbdmeta,
   xl,
+  xm,
   mount,
   umount,
   fsck,

@@ -192,51 +192,31 @@ function parseMemSize(text: string | undefined): number | null {
   return unit === "k" ? Math.floor(n / 1024) : unit === "g" ? n * 1024 : n;
 }
 
+/** Why a domain could not be started on a host; each toolstack words it its own way. */
+type StartRefusal =
+  | { kind: "unknown" }
+  | { kind: "running" }
+  | { kind: "disk"; path: string; domId: number }
+  | { kind: "memory"; domId: number; needMiB: number; freeMiB: number };
+
 /**
- * `xl create <cfg>`: the domain starts if its disk can be opened here (an image on a mounted DRBD resource, or
- * a /dev/drbdN that is Primary here) and the host has the memory; otherwise libxl's own errors, exit 3.
+ * Starts the domain named in `cfgPath` on this host if its disk can be opened here (an image on a mounted DRBD
+ * resource, or a /dev/drbdN that is Primary here) and the host has the memory. Returns the new domain id, or
+ * why not (nothing changed then).
  */
-async function create(cfgPath: string | undefined, ctx: ToolContext): Promise<number> {
-  if (!cfgPath || !fs.existsSync(cfgPath)) {
-    ctx.err(
-      `Parsing config from ${cfgPath ?? ""}\nFailed to read config file: ${cfgPath ?? ""}: No such file or directory\n`,
-    );
-    return 1;
-  }
-  const name =
-    /^name\s*=\s*"([^"]+)"/m.exec(fs.readFileSync(cfgPath, "utf8"))?.[1] ?? path.basename(cfgPath, ".cfg");
-  ctx.err(`Parsing config from ${cfgPath}\n`);
+function startDomain(ctx: ToolContext, name: string): { kind: "started"; domId: number } | StartRefusal {
   return ctx.store.update((world) => {
     const vm = world.vms[name];
-    if (!vm)
-      throw new ToolExit(
-        3,
-        `libxl: error: libxl_create.c:1262:initiate_domain_create: Domain 0:Unknown guest ${name}\n`,
-      );
-    if (vm.host === ctx.host && vm.domId !== null)
-      throw new ToolExit(
-        3,
-        `libxl: error: libxl_create.c:1221:initiate_domain_create: Domain 0:Domain name ${name} is already in use\n`,
-      );
+    if (!vm) return { kind: "unknown" as const };
+    if (vm.host === ctx.host && vm.domId !== null) return { kind: "running" as const };
     const elsewhere = vm.domId !== null && vm.host !== ctx.host ? vm.host : null;
     const domId = world.nextDomId;
     const diskPath = vm.disk.split(",")[0]?.replace(/^(file|phy):/, "") ?? "";
-    if (!diskReachable(world, ctx.host, diskPath))
-      throw new ToolExit(
-        3,
-        `libxl: error: libxl_device.c:397:libxl__device_disk_set_backend: Disk vdev=xvda failed to stat: ${diskPath}: No such file or directory\n` +
-          `libxl: error: libxl_create.c:1262:initiate_domain_create: Domain ${domId}:Unable to set disk defaults for disk 0\n`,
-      );
-    if (freeMemoryMiB(world, ctx.host) < vm.targetMiB)
-      throw new ToolExit(
-        3,
-        "xc: error: panic: xg_dom_boot.c:121: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory\n" +
-          "libxl: error: libxl_dom.c:586:libxl__build_dom: xc_dom_boot_mem_init failed: Cannot allocate memory\n" +
-          `libxl: error: libxl_create.c:1573:domcreate_rebuild_done: Domain ${domId}:cannot (re-)build domain: -3\n` +
-          `libxl: error: libxl_domain.c:1182:libxl__destroy_domid: Domain ${domId}:Non-existant domain\n`,
-      );
+    if (!diskReachable(world, ctx.host, diskPath)) return { kind: "disk" as const, path: diskPath, domId };
+    const freeMiB = freeMemoryMiB(world, ctx.host);
+    if (freeMiB < vm.targetMiB) return { kind: "memory" as const, domId, needMiB: vm.targetMiB, freeMiB };
     world.nextDomId += 1;
-    // xl on this host cannot know the VM runs on the peer: if its disk opens here, it starts a second copy.
+    // The toolstack on this host cannot know the VM runs on the peer: if its disk opens here, it starts a copy.
     recordEvent(world, {
       kind: "vm-start",
       atSimMs: world.settledAtSimMs,
@@ -251,8 +231,124 @@ async function create(cfgPath: string | undefined, ctx: ToolContext): Promise<nu
       memoryMiB: vm.targetMiB,
       shutdownAtSimMs: null,
     });
-    return 0;
+    return { kind: "started" as const, domId };
   });
+}
+
+function configName(cfgPath: string): string {
+  return (
+    /^name\s*=\s*"([^"]+)"/m.exec(fs.readFileSync(cfgPath, "utf8"))?.[1] ?? path.basename(cfgPath, ".cfg")
+  );
+}
+
+/** `xl create <cfg>`: libxl's errors on stderr and exit 3 when the domain cannot start. */
+async function create(cfgPath: string | undefined, ctx: ToolContext): Promise<number> {
+  if (!cfgPath || !fs.existsSync(cfgPath)) {
+    ctx.err(
+      `Parsing config from ${cfgPath ?? ""}\nFailed to read config file: ${cfgPath ?? ""}: No such file or directory\n`,
+    );
+    return 1;
+  }
+  const name = configName(cfgPath);
+  ctx.err(`Parsing config from ${cfgPath}\n`);
+  const r = startDomain(ctx, name);
+  if (r.kind === "started") return 0;
+  // (the "unknown" and "already in use" wordings are approximations; the disk and memory ones are libxl's)
+  if (r.kind === "unknown")
+    throw new ToolExit(
+      3,
+      `libxl: error: libxl_create.c:1262:initiate_domain_create: Domain 0:Unknown guest ${name}\n`,
+    );
+  if (r.kind === "running")
+    throw new ToolExit(
+      3,
+      `libxl: error: libxl_create.c:1221:initiate_domain_create: Domain 0:Domain name ${name} is already in use\n`,
+    );
+  if (r.kind === "disk")
+    throw new ToolExit(
+      3,
+      `libxl: error: libxl_device.c:397:libxl__device_disk_set_backend: Disk vdev=xvda failed to stat: ${r.path}: No such file or directory\n` +
+        `libxl: error: libxl_create.c:1262:initiate_domain_create: Domain ${r.domId}:Unable to set disk defaults for disk 0\n`,
+    );
+  throw new ToolExit(
+    3,
+    "xc: error: panic: xg_dom_boot.c:121: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory\n" +
+      "libxl: error: libxl_dom.c:586:libxl__build_dom: xc_dom_boot_mem_init failed: Cannot allocate memory\n" +
+      `libxl: error: libxl_create.c:1573:domcreate_rebuild_done: Domain ${r.domId}:cannot (re-)build domain: -3\n` +
+      `libxl: error: libxl_domain.c:1182:libxl__destroy_domid: Domain ${r.domId}:Non-existant domain\n`,
+  );
+}
+
+/**
+ * Stand-in for xend's `xm` (Xen <= 4.4) on a host simulated as "xen-xm": the same table for `xm list` and the
+ * same `xm info` lines as xl, `xm list --long` as xend's SXP, and xend's wording for `xm create`.
+ */
+export async function xm(args: string[], ctx: ToolContext): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === "list" && (rest.includes("--long") || rest.includes("-l"))) {
+    const world = ctx.store.read();
+    refreshProcDrbd(ctx.store.dir, world, ctx.host);
+    ctx.out(listSxp(world, ctx.host));
+    return 0;
+  }
+  if (command === "create") {
+    const cfgPath = rest.find((a) => !a.startsWith("-"));
+    if (!cfgPath || !fs.existsSync(cfgPath))
+      throw new ToolExit(1, `Error: Unable to open config file: ${cfgPath ?? ""}\n`);
+    const name = configName(cfgPath);
+    ctx.out(`Using config file "${cfgPath}".\n`);
+    const r = startDomain(ctx, name);
+    if (r.kind === "started") {
+      ctx.out(`Started domain ${name} (id=${r.domId})\n`);
+      return 0;
+    }
+    // xend's VmError texts: balloon.py for memory, the block hotplug error for a missing image.
+    if (r.kind === "memory")
+      throw new ToolExit(
+        1,
+        `Error: I need ${r.needMiB * 1024} KiB, but dom0_min_mem is 262144 and shrinking to 262144 KiB would leave only ${r.freeMiB * 1024} KiB free.\n`,
+      );
+    if (r.kind === "disk")
+      throw new ToolExit(1, `Error: Device 51712 (vbd) could not be connected. ${r.path} does not exist.\n`);
+    throw new ToolExit(1, `Error: Domain '${name}' already exists\n`);
+  }
+  if (["shutdown", "destroy", "mem-set", "mem-max"].includes(command ?? "")) {
+    // Same effect as xl; xm says nothing on success.
+    return xl(args, { ...ctx, out: () => undefined });
+  }
+  return xl(args, ctx);
+}
+
+/** `xm list --long`: one (domain ...) SXP per running domain, Domain-0 first (XendConfig.to_sxp, trimmed). */
+function listSxp(world: SimWorld, host: string): string {
+  const h = world.hosts[host]!;
+  const dom = (fields: Array<[string, string | number]>) =>
+    `(domain\n${fields.map(([k, v]) => `    (${k} ${v})`).join("\n")}\n)\n`;
+  let text = dom([
+    ["domid", 0],
+    ["uuid", "00000000-0000-0000-0000-000000000000"],
+    ["vcpus", h.cpus],
+    ["name", "Domain-0"],
+    ["maxmem", 16777215],
+    ["memory", h.dom0MiB],
+    ["online_vcpus", h.cpus],
+    ["status", 2],
+    ["state", "r-----"],
+  ]);
+  for (const vm of domains(world, host))
+    text += dom([
+      ["domid", vm.domId ?? 0],
+      ["uuid", uuidFor(vm.name)],
+      ["vcpus", vm.vcpus],
+      ["name", vm.name],
+      ["maxmem", vm.maxMemoryMiB],
+      ["memory", vm.memoryMiB],
+      ["online_vcpus", vm.vcpus],
+      ["status", 2],
+      ["state", FLAGS[vm.state] ?? "------"],
+      ["device", `(vbd (uname ${vm.disk.split(",")[0] ?? ""}) (dev xvda) (mode w))`],
+    ]);
+  return text;
 }
 
 /** An image file on a DRBD resource's filesystem mounted here, or the DRBD device itself where it is Primary. */

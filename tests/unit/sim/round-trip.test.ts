@@ -1,8 +1,8 @@
 /**
  * Round trip (issue 4, item 2): whatever a stand-in prints must parse back, through the agent's own parsers,
  * to the world state it came from, in every state the scenarios below reach (DRBD 9 output, xl).
- * DRBD 9 (events2, status --json) and 8.4 (/proc/drbd) output, xl, LVM. Not yet covered: virsh and xm (their
- * stand-ins do not exist yet).
+ * DRBD 9 (events2, status --json) and 8.4 (/proc/drbd) output, xl, xm, LVM. Not yet covered: virsh (its
+ * stand-in does not exist yet).
  */
 import { describe, expect, it } from "vitest";
 import { parseEvents2Now } from "../../../agents/drivers/drbd/parse-events2";
@@ -13,6 +13,7 @@ import { procDrbdText } from "../../../agents/sim/tools/proc-drbd";
 import { parseXlInfo } from "../../../agents/drivers/xen/parse-xl-info";
 import { parseXlList } from "../../../agents/drivers/xen/parse-xl-list";
 import { parseXlListLong } from "../../../agents/drivers/xen/parse-xl-list-long";
+import { parseXmListLong } from "../../../agents/drivers/xen/parse-xm-list-long";
 import type { TDrbdStatus } from "../../../agents/protocol/schemas";
 import { applyFault } from "../../../agents/sim/faults";
 import { invalidate, promote } from "../../../agents/sim/drbd-kernel";
@@ -117,6 +118,31 @@ describe.each(scenarios())("round trip: %s", (_name, world) => {
         .filter((r) => world.resources[r.name]!.sides[host]!.up)
         .map((r) => ({ ...r, connection: r.connection === "Connecting" ? "WFConnection" : r.connection }));
       expect(drbdSummary(status)).toEqual(expected);
+    });
+
+    it(`${host}: xm list --long (xend SXP) parses back to the world`, async () => {
+      const { xm } = await import("../../../agents/sim/tools/xl");
+      let out = "";
+      await xm(["list", "--long"], {
+        host,
+        store: { read: () => world, dir: "/nonexistent" } as never,
+        out: (t: string) => (out += t),
+        err: () => undefined,
+      });
+      const running = Object.values(world.vms)
+        .filter((v) => v.host === host && v.domId !== null)
+        .sort((a, b) => (a.domId ?? 0) - (b.domId ?? 0));
+      const parsed = parseXmListLong(out).filter((d) => d.domId !== 0);
+      expect(parsed.map((d) => [d.name, d.domId, d.memoryMiB, d.maxMemoryMiB, d.state, d.disks])).toEqual(
+        running.map((v) => [
+          v.name,
+          v.domId,
+          v.memoryMiB,
+          v.maxMemoryMiB,
+          v.state,
+          [v.disk.split(",")[0]?.replace(/^file:/, "")],
+        ]),
+      );
     });
 
     it(`${host}: xl list, xl list -l and xl info parse back to the world`, () => {
