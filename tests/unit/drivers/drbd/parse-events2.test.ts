@@ -16,18 +16,11 @@ import {
   stripPrompt,
   unwrapContinuations,
 } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "drbd9_events2.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** Feeds every line of a stream (not only the initial dump) through the reducer. */
 function replay(text: string, state: Events2State = createEvents2State()): TDrbdStatus {

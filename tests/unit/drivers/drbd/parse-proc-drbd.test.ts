@@ -3,20 +3,13 @@ import { parseProcDrbd } from "../../../../agents/drivers/drbd/parse-proc-drbd";
 import { ZDrbdReport, type TDrbdDeviceReport, type TDrbdPeerReport } from "../../../../agents/parsers/shapes";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const F80 = "proc_drbd_80.txt";
 const F83 = "proc_drbd_83.txt";
 const F84 = "proc_drbd_84.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 function peer(
   connection: string,

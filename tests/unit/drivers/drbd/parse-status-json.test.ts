@@ -2,18 +2,11 @@ import { describe, expect, it } from "vitest";
 import { parseDrbdStatusJson } from "../../../../agents/drivers/drbd/parse-status-json";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "drbd9_status_json.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** The genuine salt-beijing sample as a JS value, for tests that edit one field of it. */
 function beijing(): Array<Record<string, unknown>> {

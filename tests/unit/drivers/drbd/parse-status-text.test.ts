@@ -8,18 +8,11 @@ import {
 } from "../../../../agents/parsers/shapes";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample, unwrapContinuations } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "drbd9_status.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 function device(
   resource: string,

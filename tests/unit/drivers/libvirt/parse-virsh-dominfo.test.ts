@@ -6,18 +6,11 @@ import {
 import { parseVirshDomstate } from "../../../../agents/drivers/libvirt/parse-virsh-domstate";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "virsh_dominfo.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** A shut-off domain as printed by cmdDominfo ("%-15s %s"), without CPU time and security lines. */
 const SHUT_OFF = [

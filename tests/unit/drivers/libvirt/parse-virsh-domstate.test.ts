@@ -2,18 +2,11 @@ import { describe, expect, it } from "vitest";
 import { parseVirshDomstate } from "../../../../agents/drivers/libvirt/parse-virsh-domstate";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "virsh_domstate.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 describe("virsh domstate fixtures", () => {
   it("covers every sample of the fixture file", () => {

@@ -6,18 +6,11 @@ import {
 } from "../../../../agents/drivers/libvirt/parse-virsh-dumpxml";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "libvirt_domain_xml.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** A minimal domain around genuine fragments. */
 function domainWith(inner: string, attrs = "type='kvm'"): string {

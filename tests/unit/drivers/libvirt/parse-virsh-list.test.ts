@@ -6,18 +6,11 @@ import {
 } from "../../../../agents/drivers/libvirt/parse-virsh-list";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "virsh_list.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** Builds a compact (libvirt >= 4.x, tools/vsh-table.c) table exactly as vshTablePrint pads it. */
 function compactTable(rows: string[][]): string {

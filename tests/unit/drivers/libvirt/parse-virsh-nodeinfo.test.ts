@@ -7,18 +7,11 @@ import {
 } from "../../../../agents/drivers/libvirt/parse-virsh-nodeinfo";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "virsh_host_memory.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** `virsh freecell --all` as cmdFreecell prints it: "%5lu: %10llu KiB", dashes, "%5s: %10llu KiB". */
 const FREECELL_ALL = [

@@ -3,18 +3,11 @@ import { parseLvsJson, parseVgsJson } from "../../../../agents/drivers/lvm/parse
 import { ZLvmGroups, ZLvmVolumes } from "../../../../agents/parsers/shapes";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample, stripPrompt } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "lvm_reportformat_json.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** The LVM test-suite samples are shell comments: drop the leading "#" of every line. */
 function uncomment(text: string): string {

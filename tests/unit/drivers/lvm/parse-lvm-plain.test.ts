@@ -3,21 +3,14 @@ import { LVS_FIELDS, VGS_FIELDS } from "../../../../agents/drivers/lvm/commands"
 import { parseLvsPlain, parseVgsPlain } from "../../../../agents/drivers/lvm/parse-lvm-report";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample, stripPrompt } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "lvm_vgs_lvs_plain.txt";
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const TiB = 1024 ** 4;
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** Splits a man-page sample holding several "# command" blocks into { command: output }. */
 function commandBlocks(text: string): Record<string, string> {

@@ -9,16 +9,9 @@ import {
 } from "../../../../agents/drivers/xen/actions";
 import type { XenTool } from "../../../../agents/drivers/xen/commands";
 import { AppError } from "../../../../lib/errors/app-error";
+import { thrownBy } from "../../../helpers/thrown";
 
-function appErrorOf(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error("expected an AppError");
-}
+const appErrorOf = (fn: () => unknown) => thrownBy(fn, AppError);
 
 describe("Xen state-change argv builders", () => {
   it.each(["xl", "xm"] as const)("%s: build exact argv arrays", (tool) => {

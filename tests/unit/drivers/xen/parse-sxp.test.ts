@@ -10,18 +10,11 @@ import {
 } from "../../../../agents/drivers/xen/parse-sxp";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "xen_xm_list_long_sexpr.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 describe("parseSxp on xm list --long output", () => {
   it("covers every sample of the fixture file", () => {

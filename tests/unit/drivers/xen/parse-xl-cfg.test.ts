@@ -2,18 +2,11 @@ import { describe, expect, it } from "vitest";
 import { parseXlCfg } from "../../../../agents/drivers/xen/parse-xl-cfg";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "xen_domu_config.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** A Tandem-style DRBD-backed guest, with the syntax variants xl.cfg(5) allows. */
 const DRBD_GUEST = `# Tandem guest on DRBD

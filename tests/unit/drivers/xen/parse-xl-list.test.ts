@@ -2,19 +2,12 @@ import { describe, expect, it } from "vitest";
 import { parseXlList, stateFromFlags } from "../../../../agents/drivers/xen/parse-xl-list";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const XL = "xen_xl_list.txt";
 const XM = "xen_xm_list.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 describe("xl list / xm list fixtures", () => {
   it("covers every sample of the fixture files", () => {

@@ -7,18 +7,11 @@ import {
 import { ZDomainList } from "../../../../agents/parsers/shapes";
 import { ParseError } from "../../../../lib/errors/app-error";
 import { listSamples, loadSample } from "../../helpers/fixtures";
+import { thrownBy } from "../../../helpers/thrown";
 
 const FILE = "xen_xm_list_long_sexpr.txt";
 
-function parseErrorOf(fn: () => unknown): ParseError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ParseError) return err;
-    throw err;
-  }
-  throw new Error("expected a ParseError");
-}
+const parseErrorOf = (fn: () => unknown) => thrownBy(fn, ParseError);
 
 /** Everything but the raw S-expression, which is checked separately. */
 function fields(domains: XmLongDomain[]): Array<Omit<XmLongDomain, "raw">> {
