@@ -105,20 +105,27 @@ function breakStaleLock(lockFile: string): void {
 }
 
 /**
+ * `address:port` of `host`'s side of the resource as the resource files give it: on this machine 127.0.0.1 with
+ * a port per host (node ids follow host names), in the lab the host's own address.
+ */
+export function drbdAddressOf(world: SimWorld, resource: SimResource, host: string): string {
+  if (world.drbdAddressing === "hosts")
+    return `${world.hosts[host]?.address ?? "127.0.0.1"}:${resource.port}`;
+  return `127.0.0.1:${resource.port + 100 * Object.keys(resource.sides).sort().indexOf(host)}`;
+}
+
+/**
  * A resource file for the simulated hosts. They share this machine, so each host replicates on 127.0.0.1 with a
  * port of its own (the real drbdadm checks that a host's address is local); node ids follow host names.
  */
 export function resourceFile(world: SimWorld, resource: SimResource, forHost?: string): string {
   const hosts = Object.keys(resource.sides).sort();
-  const address = (host: string, i: number) =>
-    world.drbdAddressing === "hosts"
-      ? `${world.hosts[host]?.address ?? "127.0.0.1"}:${resource.port}`
-      : `127.0.0.1:${resource.port + 100 * i}`;
+  const address = (host: string) => drbdAddressOf(world, resource, host);
   // DRBD 8.4's parser knows no node-id; each host's copy of the file is written for that host's utils.
   const nodeId = (i: number) => (forHost && isDrbd8Host(world, forHost) ? "" : `    node-id ${i};\n`);
   const on = (host: string, i: number) =>
     `  on ${host} {\n${nodeId(i)}    device /dev/drbd${resource.minor};\n    disk /dev/vg0/${resource.name};\n` +
-    `    address ${address(host, i)};\n    meta-disk internal;\n  }\n`;
+    `    address ${address(host)};\n    meta-disk internal;\n  }\n`;
   return (
     `# ${resource.name}: simulated farm (mounted on ${resource.mountPoint ?? "nothing: raw device"})\n` +
     `resource ${resource.name} {\n  net {\n    protocol ${resource.protocol};\n` +
