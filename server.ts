@@ -6,7 +6,7 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import { Server } from "socket.io";
-import { getEnv } from "./lib/env";
+import { getEnv, perSimHost } from "./lib/env";
 import { loadFarmConfig } from "./lib/config";
 import { createDb } from "./lib/db";
 import { FarmService, type FarmHostSpec } from "./lib/farm/farm-service";
@@ -55,13 +55,10 @@ async function main(): Promise<void> {
       distDir: path.join(root, "agents", "dist"),
       pollMs: env.TANDEM_AGENT_POLL_MS,
       ...(env.TANDEM_SIM_SPEED === undefined ? {} : { speed: env.TANDEM_SIM_SPEED }),
-      ...(env.TANDEM_SIM_DRBD === undefined
-        ? {}
-        : {
-            drbd: Object.fromEntries(env.TANDEM_SIM_DRBD.split(",").map((kv) => kv.split("="))) as Partial<
-              Record<"xen1" | "xen2", "9" | "8.4">
-            >,
-          }),
+      drbd: perSimHost(env.TANDEM_SIM_DRBD, (v) => v as "9" | "8.4"),
+      hypervisor: perSimHost(env.TANDEM_SIM_HYPERVISOR, (v) =>
+        v === "xl" ? "xen-xl" : v === "xm" ? "xen-xm" : "libvirt",
+      ),
     });
     log(`no ${path.basename(configFile)}: running the simulated farm in ${sim.store.dir}`);
     hosts = sim.hosts;

@@ -26,6 +26,17 @@ export const ZEnv = z.object({
     .string()
     .regex(/^(xen[12]=(8\.4|9))(,xen[12]=(8\.4|9))*$/, 'must be like "xen2=8.4" or "xen1=8.4,xen2=9"')
     .optional(),
+  /**
+   * Toolstack of simulated hosts when the world is first created, e.g. "xen2=xm" or "xen1=libvirt,xen2=libvirt"
+   * (default xl on both): xl, xend's xm, or libvirt's virsh (a KVM host).
+   */
+  TANDEM_SIM_HYPERVISOR: z
+    .string()
+    .regex(
+      /^(xen[12]=(xl|xm|libvirt))(,xen[12]=(xl|xm|libvirt))*$/,
+      'must be like "xen2=xm" or "xen1=libvirt,xen2=libvirt"',
+    )
+    .optional(),
   /** VM poll interval of the simulated agents, in ms (xl has no event stream). 500 ms keeps the page within 1 s. */
   TANDEM_AGENT_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
@@ -54,4 +65,18 @@ export function getEnv(): TEnv {
 /** The environment for a child process: this process's environment plus `extra` (PATH and friends pass through). */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, ...extra };
+}
+
+/** "xen1=a,xen2=b" (validated by ZEnv) as a per-host record, each value mapped through `map`. */
+export function perSimHost<T>(
+  text: string | undefined,
+  map: (value: string) => T,
+): Partial<Record<"xen1" | "xen2", T>> {
+  if (text === undefined) return {};
+  return Object.fromEntries(
+    text.split(",").map((kv) => {
+      const [host, value] = kv.split("=");
+      return [host, map(value ?? "")];
+    }),
+  ) as Partial<Record<"xen1" | "xen2", T>>;
 }

@@ -65,6 +65,7 @@ function up(): void {
   store.init(() => {
     const world = createMozillaGumiWorld();
     world.drbdAddressing = "hosts";
+    world.lab = { namespaces: Object.fromEntries(HOSTS.map((h) => [h.name, ns(h.name)])), interface: "eth0" };
     for (const h of HOSTS) world.hosts[h.name]!.address = h.address;
     return world;
   });
@@ -105,7 +106,7 @@ function up(): void {
       "serve",
       "--simulated",
       "--hypervisor",
-      "xen-xl",
+      store.read().hosts[h.name]!.hypervisor,
       "--xen-config-dir",
       hostXenConfigDir(simDir, h.name),
       "--drbd-config-dir",

@@ -2,16 +2,20 @@
 //   npm run sim -- <host> <drbdadm|drbdsetup|xl> [args...]   e.g. npm run sim -- xen1 drbdadm disconnect r1
 //   npm run sim -- speed <factor>                              simulated seconds per real second
 //   npm run sim -- fault <action> [key=value ...]              e.g. npm run sim -- fault power-off host=xen2
-// The world is $TANDEM_DATA_DIR/sim (default ./data/sim); the panel sees every change live.
+// The world is $TANDEM_DATA_DIR/sim (default ./data/sim), or the one named first with `--world DIR` (the lab's:
+// npm run sim -- --world .tmp/lab/sim fault cut-mgmt host=xen1, which really takes xen1's link down); the panel
+// sees every change live.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { getEnv } from "../lib/env";
 import { WorldStore } from "../agents/sim/store";
 import { STAND_IN_TOOLS } from "../agents/sim/bin";
-import { applyFault, FaultError, ZFault } from "../agents/sim/faults";
+import { FaultError, ZFault } from "../agents/sim/faults";
+import { injectWorldFault } from "../agents/sim/lab-links";
 
-const simDir = path.join(getEnv().dataDir, "sim");
-const [first, tool, ...args] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const simDir = argv[0] === "--world" ? path.resolve(argv[1] ?? "") : path.join(getEnv().dataDir, "sim");
+const [first, tool, ...args] = argv[0] === "--world" ? argv.slice(2) : argv;
 const store = new WorldStore(simDir);
 if (!store.exists()) {
   console.error(`no simulated world in ${simDir}: start the panel once (npm start) to create it`);
@@ -42,7 +46,7 @@ if (first === "fault") {
     process.exit(2);
   }
   try {
-    store.update((w) => applyFault(w, fault.data));
+    injectWorldFault(store, fault.data);
   } catch (err) {
     if (!(err instanceof FaultError)) throw err;
     console.error(`fault: ${err.field}: ${err.rule}`);

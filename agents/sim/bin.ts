@@ -8,6 +8,7 @@ export const STAND_IN_TOOLS = [
   "drbdmeta",
   "xl",
   "xm",
+  "virsh",
   "mount",
   "umount",
   "fsck",

@@ -1,5 +1,5 @@
 import { DEFAULT_RESYNC_KIBPS } from "./drbd-kernel";
-import { WORLD_FORMAT, type SimResource, type SimVm, type SimWorld } from "./world";
+import { WORLD_FORMAT, type SimHost, type SimResource, type SimVm, type SimWorld } from "./world";
 
 /**
  * The MozillaGumi farm of ../shared/domain/farm-design.md: xen1 and xen2 (8 GiB, dom0 1 GiB, Xen with xl),
@@ -12,8 +12,8 @@ export function createMozillaGumiWorld(
     realNowMs?: number;
     /** DRBD generation per host: "9" (default: kernel 9.2, utils 9.22) or "8.4" (kernel and utils 8.4.11). */
     drbd?: Partial<Record<"xen1" | "xen2", "9" | "8.4">>;
-    /** Toolstack per host: xl (default) or xend's xm. */
-    hypervisor?: Partial<Record<"xen1" | "xen2", "xen-xl" | "xen-xm">>;
+    /** Toolstack per host: xl (default), xend's xm, or libvirt (a KVM host). */
+    hypervisor?: Partial<Record<"xen1" | "xen2", SimHost["hypervisor"]>>;
   } = {},
 ): SimWorld {
   const halfTiB = 500 * 1024 * 1024; // KiB: each resource is half of a 1 TB disk

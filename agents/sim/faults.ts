@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ZName } from "../protocol/validation";
 import { createMetadata, linkLost, retryHandshakes, sideOf, startResync } from "./drbd-kernel";
+import { stopDomain } from "./domains";
 import type { SimWorld } from "./world";
 
 import { FAULT_ACTIONS, FAULTABLE_TOOLS } from "./fault-names";
@@ -69,8 +70,8 @@ function resourceOf(world: SimWorld, name: string) {
 function stopHost(world: SimWorld, name: string): void {
   for (const vm of Object.values(world.vms))
     if (vm.host === name && vm.domId !== null) {
-      vm.domId = null;
-      vm.state = "shutoff";
+      stopDomain(vm, "shutdown");
+      delete vm.stopReason; // libvirt does not know why a domain of a host that lost power stopped
     }
   for (const resource of Object.values(world.resources)) {
     const side = resource.sides[name];

@@ -213,6 +213,9 @@ function writeHostFiles(simDir: string, world: SimWorld): void {
       `disk = [ '${vm.disk}' ]`,
       "",
     ].join("\n");
-    fs.writeFileSync(path.join(hostXenConfigDir(simDir, vm.host), `${vm.name}.cfg`), cfg);
+    // On both hosts of its resource, as a DRBD farm keeps them: either host can start the VM.
+    const resource = vm.resource === null ? undefined : world.resources[vm.resource];
+    for (const host of resource ? Object.keys(resource.sides) : [vm.host])
+      fs.writeFileSync(path.join(hostXenConfigDir(simDir, host), `${vm.name}.cfg`), cfg);
   }
 }

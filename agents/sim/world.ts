@@ -6,6 +6,7 @@
  * are stored as a start time and a rate and evaluated lazily, so any reader sees the same state.
  */
 import { accumulateWrites, finishResync } from "./drbd-kernel";
+import { settleDomains } from "./domains";
 import { rebootCrashedHosts } from "./faults";
 import type {
   TDrbdConnectionState,
@@ -24,7 +25,8 @@ export interface SimHost {
   memoryMiB: number;
   dom0MiB: number;
   cpus: number;
-  hypervisor: "xen-xl" | "xen-xm";
+  /** The toolstack: Xen's xl, xend's xm, or libvirt's virsh (a KVM host). */
+  hypervisor: "xen-xl" | "xen-xm" | "libvirt";
   versions: { xen: string; drbdKernel: string; drbdUtils: string };
   /** A power-off or crash fault turns the host off (see faults.ts). */
   power: "on" | "off";
@@ -142,29 +144,12 @@ export interface SimVm {
   minMemoryMiB: number;
   /** A clean shutdown in progress ends at this simulated time; null otherwise. */
   shutdownAtSimMs: number | null;
-}
-
-/** How fast a guest's balloon driver gives or takes memory, MiB per simulated second. */
-export const BALLOON_MIB_PER_S = 256;
-/** How long a clean shutdown of a guest takes, simulated ms. */
-export const SHUTDOWN_SIM_MS = 5_000;
-
-/** Time-driven VM processes: balloons moving towards their target, clean shutdowns that finish. */
-function settleVms(world: SimWorld, elapsedSimMs: number): void {
-  for (const vm of Object.values(world.vms)) {
-    if (vm.domId === null) continue;
-    if (vm.shutdownAtSimMs !== null && vm.shutdownAtSimMs <= world.settledAtSimMs) {
-      vm.domId = null;
-      vm.state = "shutoff";
-      vm.shutdownAtSimMs = null;
-      continue;
-    }
-    const target = Math.max(vm.minMemoryMiB, Math.min(vm.targetMiB, vm.maxMemoryMiB));
-    const step = (BALLOON_MIB_PER_S * Math.max(0, elapsedSimMs)) / 1000;
-    if (vm.memoryMiB < target) vm.memoryMiB = Math.min(target, vm.memoryMiB + step);
-    else if (vm.memoryMiB > target) vm.memoryMiB = Math.max(target, vm.memoryMiB - step);
-    vm.memoryMiB = Math.round(vm.memoryMiB);
-  }
+  /** Simulated ms the domain was started (it is built, then its guest boots: domains.ts); absent: long ago. */
+  startedAtSimMs?: number;
+  /** Why the domain last stopped, as libvirt reports it; absent when unknown. */
+  stopReason?: "shutdown" | "destroyed" | "crashed";
+  /** Maximum memory set for the next boot while the domain runs (`virsh setmaxmem --config`). */
+  pendingMaxMemoryMiB?: number;
 }
 
 export interface SimWorld {
@@ -180,6 +165,11 @@ export interface SimWorld {
    * per host) or "hosts" (each host's own `address`, as in the lab's network namespaces).
    */
   drbdAddressing: "loopback" | "hosts";
+  /**
+   * Set by `npm run lab:up`: each host's network namespace, whose management interface a fault really takes
+   * down (lab-links.ts). Absent for the simulated farm.
+   */
+  lab?: { namespaces: Record<string, string>; interface: string };
   /** Last data generation handed out (see drbd-kernel.ts). */
   nextGen: number;
   /** Events for the invariant checker, oldest first (the last 500), numbered by `seq`. */
@@ -231,7 +221,7 @@ export function settleWorld(world: SimWorld, realNowMs: number = Date.now()): bo
   const elapsed = now - world.settledAtSimMs;
   accumulateWrites(world, elapsed);
   world.settledAtSimMs = now;
-  settleVms(world, elapsed);
+  settleDomains(world, elapsed);
   for (const resource of Object.values(world.resources)) {
     const progress = resyncProgress(resource, now);
     if (progress && progress.remainingKiB <= 0) finishResync(resource);

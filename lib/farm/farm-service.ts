@@ -41,6 +41,8 @@ export class FarmService {
   private readonly listeners = new Set<(change: FarmChange) => void>();
   private readonly factsTimers = new Map<string, NodeJS.Timeout>();
   private readonly installing = new Set<string>();
+  /** Where each VM was last seen running (the view shows a VM that runs nowhere there). */
+  private readonly lastRunningHost = new Map<string, string>();
 
   constructor(
     private readonly options: {
@@ -131,6 +133,7 @@ export class FarmService {
       simulated: this.options.simulated,
       hosts: this.hosts.map((h) => h.obs),
       resources: this.options.resources,
+      lastRunningHost: this.lastRunningHost,
     });
   }
 
@@ -225,6 +228,7 @@ export class FarmService {
   private update(h: HostRuntime, patch: Partial<HostObservation>, type: FarmChange["type"]): void {
     const wasReachable = h.obs.reachable;
     Object.assign(h.obs, patch, { reachable: true, lastSeenAt: new Date() });
+    for (const vm of patch.vms ?? []) if (vm.domId !== null) this.lastRunningHost.set(vm.name, h.spec.name);
     if (!wasReachable) void this.options.inventory?.recordEvent("host.reachable", h.spec.name, null);
     this.emit({ type, id: h.spec.name, changed: Object.keys(patch) });
     void this.options.inventory

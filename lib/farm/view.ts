@@ -84,6 +84,8 @@ export function buildFarmView(input: {
   simulated: boolean;
   hosts: HostObservation[];
   resources: ResourceMeta[];
+  /** The host each VM was last seen running on: where a VM defined on both hosts and running on neither shows. */
+  lastRunningHost?: ReadonlyMap<string, string>;
   now?: Date;
 }): TFarmView {
   const { hosts } = input;
@@ -139,8 +141,9 @@ export function buildFarmView(input: {
     for (const vm of h.vms ?? []) {
       const prev = vmByName.get(vm.name);
       const running = vm.domId !== null;
-      // A VM defined on both hosts shows where it runs; if it runs on neither, where it was defined first.
-      if (prev && (prev.state !== "shutoff" || !running)) continue;
+      // A VM defined on both hosts shows where it runs; if it runs on neither, where it last ran (else the first).
+      const lastRanHere = input.lastRunningHost?.get(vm.name) === h.name;
+      if (prev && (prev.state !== "shutoff" || (!running && !lastRanHere))) continue;
       vmByName.set(vm.name, {
         name: vm.name,
         host: h.name,

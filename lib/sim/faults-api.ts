@@ -1,6 +1,7 @@
 import { AppError } from "../errors";
 import type { Runtime } from "../runtime";
-import { applyFault, FaultError, type TFault } from "../../agents/sim/faults";
+import { FaultError, type TFault } from "../../agents/sim/faults";
+import { injectWorldFault } from "../../agents/sim/lab-links";
 import type { WorldStore } from "../../agents/sim/store";
 
 /** The simulated world's store, or NOT_FOUND: a real farm has no simulation API. */
@@ -16,7 +17,7 @@ export function simStoreOf(runtime: Runtime): WorldStore {
 export async function injectFault(runtime: Runtime, fault: TFault): Promise<{ ok: true; fault: TFault }> {
   const store = simStoreOf(runtime);
   try {
-    store.update((world) => applyFault(world, fault));
+    injectWorldFault(store, fault);
   } catch (err) {
     if (err instanceof FaultError)
       throw new AppError("VALIDATION_FAILED", `${err.field}: ${err.rule}`, {

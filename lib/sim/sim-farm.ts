@@ -12,6 +12,7 @@ import {
 } from "../../agents/sim/store";
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
+import type { SimHost } from "../../agents/sim/world";
 
 export interface SimFarmOptions {
   /** The simulated world's directory ($TANDEM_DATA_DIR/sim). */
@@ -22,6 +23,8 @@ export interface SimFarmOptions {
   speed?: number;
   /** DRBD generation per simulated host, for a new world ("9" unless said). */
   drbd?: Partial<Record<"xen1" | "xen2", "9" | "8.4">>;
+  /** Toolstack per simulated host, for a new world (xl unless said). */
+  hypervisor?: Partial<Record<"xen1" | "xen2", SimHost["hypervisor"]>>;
 }
 
 /**
@@ -38,6 +41,7 @@ export function setupSimFarm(options: SimFarmOptions): {
     createMozillaGumiWorld({
       ...(options.speed === undefined ? {} : { speed: options.speed }),
       ...(options.drbd === undefined ? {} : { drbd: options.drbd }),
+      ...(options.hypervisor === undefined ? {} : { hypervisor: options.hypervisor }),
     }),
   );
   if (options.speed !== undefined && store.read().speed !== options.speed) store.setSpeed(options.speed);

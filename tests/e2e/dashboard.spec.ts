@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
@@ -36,6 +36,15 @@ function onHost(host: string, ...argv: string[]): void {
     encoding: "utf8",
   });
   expect(result.status, `${host}: ${argv.join(" ")}: ${result.stderr}`).toBe(0);
+}
+
+/** Like onHost, without waiting: resolves with the tool's exit code. */
+function onHostInBackground(host: string, ...argv: string[]): Promise<number | null> {
+  const child = spawn(process.execPath, [path.resolve("agents/dist/sim-tools.js"), ...argv], {
+    env: { ...process.env, TANDEM_SIM_WORLD: path.resolve(E2E_DATA_DIR, "sim"), TANDEM_SIM_HOST: host },
+    stdio: "ignore",
+  });
+  return new Promise((resolve) => child.on("exit", resolve));
 }
 
 /**
@@ -236,6 +245,14 @@ for (const locale of ["en", "ja"] as const) {
       onHost(plan.vm.host, "xl", "destroy", plan.vm.name),
     );
     await expect(page.getByTestId(`memory-${plan.vm.host}`)).toContainText(plan.freeAfter);
+
+    // It boots again with simulated time: xl builds the domain (paused, 2 s), then it runs.
+    const cfg = path.resolve(E2E_DATA_DIR, "sim", "hosts", plan.vm.host, "etc", "xen", `${plan.vm.name}.cfg`);
+    const created = onHostInBackground(plan.vm.host, "xl", "create", cfg);
+    await expect(page.getByTestId(`vm-${plan.vm.name}-state`)).toContainText("paused");
+    await expect(page.getByTestId(`vm-${plan.vm.name}-state`)).toContainText("running");
+    expect(await created).toBe(0);
+    await expect(page.getByTestId(`memory-${plan.vm.host}`)).not.toContainText(plan.freeAfter);
 
     // DRBD: xen1 disconnects a resource; both sides' view of the link changes.
     const drbdLatency = await timeToPage(page, `resource-${plan.disconnect}`, "StandAlone", () =>

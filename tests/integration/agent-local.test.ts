@@ -60,7 +60,17 @@ describe("the agent over the local transport, on the simulated farm", () => {
     expect(drbd.resources[0]?.connections[0]).toMatchObject({ peerName: "xen2", connection: "Connected" });
 
     const { vms } = await client.call("vm.list", {});
-    expect(vms.map((v) => `${v.name}:${v.state}:${v.memoryMiB}/${v.maxMemoryMiB}`)).toEqual([
+    // xen2's six VMs are configured here too (shut off), so that xen1 can start them when xen2 fails.
+    expect(vms.filter((v) => v.state === "shutoff").map((v) => v.name)).toEqual([
+      "admin2",
+      "ftp1",
+      "lvs2",
+      "mail2",
+      "web-ssl2",
+      "web1",
+    ]);
+    const running = vms.filter((v) => v.state !== "shutoff");
+    expect(running.map((v) => `${v.name}:${v.state}:${v.memoryMiB}/${v.maxMemoryMiB}`)).toEqual([
       "admin1:running:1024/1024",
       "cron1:running:1024/1024",
       "db1:running:1024/1024",
@@ -139,6 +149,6 @@ describe("the agent over the local transport, on the simulated farm", () => {
     if (err instanceof AppError) expect(err.code).toBe("HOST_UNREACHABLE");
     await waitFor(() => states.includes("down"), 5_000, "down");
     await waitFor(() => client.state === "ready", 10_000, "reconnected");
-    expect((await client.call("vm.list", {})).vms).toHaveLength(7);
+    expect((await client.call("vm.list", {})).vms).toHaveLength(13);
   });
 });

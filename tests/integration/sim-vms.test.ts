@@ -36,14 +36,7 @@ describe("VMs on the simulated farm", () => {
   });
 
   it("refuses to start a VM whose disk is on a resource that is not mounted here (xen2 is Secondary for r1)", async () => {
-    // xen2 has no config for xen1's VMs; give it one as an administrator copying it over would.
-    const fs = await import("node:fs");
-    const path = await import("node:path");
-    const { hostXenConfigDir } = await import("../../agents/sim/store");
-    fs.copyFileSync(
-      path.join(hostXenConfigDir(farm.simDir, "xen1"), "db1.cfg"),
-      path.join(hostXenConfigDir(farm.simDir, "xen2"), "db1.cfg"),
-    );
+    // xen2 has db1's config too (a DRBD farm keeps them on both hosts), but not its disk.
     const err = await refusal(on("xen2").call("vm.start", { name: "db1" }));
     expect(err.code).toBe("COMMAND_FAILED");
     expect(err.details.stderr).toContain(

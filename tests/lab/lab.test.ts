@@ -46,6 +46,23 @@ function client(name: string, overrides: { hostKeySha256?: string } = {}): Agent
 const inNamespace = (name: string, ...argv: string[]) =>
   execFileSync("ip", ["netns", "exec", lab.hosts.find((x) => x.name === name)!.namespace, ...argv]);
 
+/** The sim command line on the lab's world, as an administrator runs it (`npm run sim -- --world ...`). */
+const simCli = (...args: string[]) =>
+  execFileSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      path.resolve(import.meta.dirname, "../../scripts/sim.ts"),
+      "--world",
+      lab.simDir,
+      ...args,
+    ],
+    { stdio: "pipe" },
+  );
+const linkState = (name: string) =>
+  /state (\w+)/.exec(inNamespace(name, "ip", "-o", "link", "show", "eth0").toString())?.[1];
+
 beforeAll(() => {
   if (!fs.existsSync(LAB_FILE)) throw new Error("no lab: run `npm run lab:up` first (as root)");
   lab = JSON.parse(fs.readFileSync(LAB_FILE, "utf8")) as Lab;
@@ -93,14 +110,15 @@ describe("the lab over real SSH", () => {
     expect(content).toContain(`address ${lab.hosts[1]!.address}:7789;`);
   });
 
-  it("cutting a host's management network really blocks SSH; restoring it lets the panel back in", async () => {
+  it("a cut-mgmt fault really blocks SSH; restore-mgmt lets the panel back in", async () => {
     const c = client("xen1");
     await waitFor(() => c.state === "ready", 15_000, "xen1 over ssh");
-    inNamespace("xen1", "ip", "link", "set", "eth0", "down");
+    simCli("fault", "cut-mgmt", "host=xen1");
+    expect(linkState("xen1")).toBe("DOWN");
     await waitFor(() => c.state !== "ready", 10_000, "the session to drop (keepalive)");
     await waitFor(() => c.lastError, 10_000, "a failed reconnect");
     expect(c.lastError?.code).toBe("HOST_UNREACHABLE");
-    inNamespace("xen1", "ip", "link", "set", "eth0", "up");
+    simCli("fault", "restore-mgmt", "host=xen1");
     await waitFor(() => c.state === "ready", 20_000, "xen1 back");
   });
 
@@ -132,5 +150,19 @@ describe("the lab over real SSH", () => {
     } finally {
       service.stop();
     }
+  });
+});
+
+describe("faults in the lab (last: they leave xen2 without its Primary)", () => {
+  it("a powered-off lab host stops answering too; power-on brings it back with its DRBD reconnecting", async () => {
+    const c = client("xen2");
+    await waitFor(() => c.state === "ready", 15_000, "xen2 over ssh");
+    simCli("fault", "power-off", "host=xen2");
+    expect(linkState("xen2")).toBe("DOWN");
+    await waitFor(() => c.lastError?.code === "HOST_UNREACHABLE", 20_000, "xen2 unreachable");
+    simCli("fault", "power-on", "host=xen2");
+    await waitFor(() => c.state === "ready", 20_000, "xen2 back");
+    const r2 = (await c.call("drbd.status", {})).resources.find((r) => r.name === "r2");
+    expect(r2?.role).toBe("Secondary"); // it came back without its VMs: r2's Primary is gone with the power
   });
 });

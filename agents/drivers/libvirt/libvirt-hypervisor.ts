@@ -23,11 +23,14 @@ const XML_REUSE_MAX = 10;
 
 /**
  * KVM or Xen through libvirt: domains and states from `virsh list --all`, memory, vCPUs and disks from each
- * domain's XML (cached while its id and state stay the same), host facts from nodeinfo and freecell.
+ * domain's XML (cached while its id and state stay the same, for at most XML_REUSE_MAX polls; read every poll
+ * while a balloon this agent set is moving), host facts from nodeinfo and freecell.
  */
 export function createLibvirtHypervisor(options: HypervisorOptions): Hypervisor {
   const run = options.run ?? runVirsh;
   const xmlCache = new Map<string, { key: string; xml: DomainXml; uses: number }>();
+  // Domains whose balloon this agent moved: their XML is read every poll until the size stops changing.
+  const ballooning = new Set<string>();
   return {
     kind: "libvirt",
     async hostInfo(): Promise<HypervisorHostInfo> {
@@ -52,9 +55,11 @@ export function createLibvirtHypervisor(options: HypervisorOptions): Hypervisor 
       for (const d of domains) {
         const key = `${d.id ?? "-"}:${d.state}`;
         let cached = xmlCache.get(d.name);
-        if (!cached || cached.key !== key || cached.uses >= XML_REUSE_MAX) {
+        if (!cached || cached.key !== key || cached.uses >= XML_REUSE_MAX || ballooning.has(d.name)) {
+          const before = cached?.xml.currentMemoryKiB;
           cached = { key, xml: parseDomainXml(await run(dumpxml(d.name))), uses: 0 };
           xmlCache.set(d.name, cached);
+          if (before === cached.xml.currentMemoryKiB) ballooning.delete(d.name);
         }
         cached.uses++;
         const { xml } = cached;
@@ -83,9 +88,11 @@ export function createLibvirtHypervisor(options: HypervisorOptions): Hypervisor 
     // virsh sizes are KiB; --live changes the running domain, --config keeps it across restarts.
     async setMemory(name, mib) {
       await run(setmem(name, mib * 1024, { live: true }));
+      ballooning.add(name);
     },
     async setMaxMemory(name, mib) {
       await run(setmaxmem(name, mib * 1024, { config: true }));
+      xmlCache.delete(name);
     },
   };
 }

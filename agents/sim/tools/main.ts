@@ -9,6 +9,7 @@ import { drbdmeta } from "./drbdmeta";
 import { blkid, fsck, mkfsExt4, mount, umount } from "./fs";
 import { lvcreate, lvremove, lvs, vgs } from "./lvm";
 import { drbdsetup } from "./drbdsetup";
+import { virsh } from "./virsh";
 import { xl, xm } from "./xl";
 
 const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number>> = {
@@ -17,6 +18,7 @@ const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number
   drbdmeta,
   xl,
   xm,
+  virsh,
   mount,
   umount,
   fsck,
@@ -27,6 +29,8 @@ const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number
   lvcreate,
   lvremove,
 };
+
+const TOOLSTACKS: Record<string, string> = { xl: "xen-xl", xm: "xen-xm", virsh: "libvirt" };
 
 async function main(): Promise<number> {
   const [tool, ...args] = process.argv.slice(2);
@@ -51,6 +55,12 @@ async function main(): Promise<number> {
   if (self?.power === "off") {
     process.stderr.write(`tandem simulator: ${host} is powered off\n`);
     return 255;
+  }
+  // Each host has one toolstack: xl on an xl host, xm on an xend host, virsh on a libvirt host.
+  const toolstack = TOOLSTACKS[tool!];
+  if (self && toolstack && toolstack !== self.hypervisor) {
+    process.stderr.write(`sh: 1: ${tool}: not found\n`);
+    return 127;
   }
   const fault = self?.toolFaults[tool!];
   if (fault?.mode === "hang") await new Promise(() => setInterval(() => undefined, 60_000));

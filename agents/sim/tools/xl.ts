@@ -1,8 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
-import { recordEvent, sideOf } from "../drbd-kernel";
+import {
+  domainsOn,
+  requestShutdown,
+  runningDomainOn,
+  startDomain,
+  stopDomain,
+  uuidFor,
+  type StartRefusal,
+} from "../domains";
 import { refreshProcDrbd } from "../store";
-import { freeMemoryMiB, SHUTDOWN_SIM_MS, type SimVm, type SimWorld } from "../world";
+import { freeMemoryMiB, type SimVm, type SimWorld } from "../world";
 import { ToolExit, type ToolContext } from "./context";
 
 const FLAGS: Record<string, string> = {
@@ -35,10 +43,7 @@ export async function xl(args: string[], ctx: ToolContext): Promise<number> {
     case "destroy": {
       const name = rest.find((a) => !a.startsWith("-"));
       ctx.store.update((w) => {
-        const vm = runningDomain(w, ctx.host, name);
-        vm.domId = null;
-        vm.state = "shutoff";
-        vm.shutdownAtSimMs = null;
+        stopDomain(runningDomain(w, ctx.host, name), "destroyed");
       });
       return 0;
     }
@@ -47,8 +52,7 @@ export async function xl(args: string[], ctx: ToolContext): Promise<number> {
       const name = rest.find((a) => !a.startsWith("-"));
       const domId = ctx.store.update((w) => {
         const vm = runningDomain(w, ctx.host, name);
-        if (vm.shutdownAtSimMs === null) vm.shutdownAtSimMs = w.settledAtSimMs + SHUTDOWN_SIM_MS;
-        vm.state = "shutdown";
+        requestShutdown(w, vm);
         return vm.domId;
       });
       ctx.out(`Shutting down domain ${domId ?? ""}\n`);
@@ -82,16 +86,8 @@ export async function xl(args: string[], ctx: ToolContext): Promise<number> {
   }
 }
 
-function domains(world: SimWorld, host: string): SimVm[] {
-  return Object.values(world.vms)
-    .filter((vm) => vm.host === host && vm.domId !== null)
-    .sort((a, b) => (a.domId ?? 0) - (b.domId ?? 0));
-}
-
 function runningDomain(world: SimWorld, host: string, name: string | undefined): SimVm {
-  const vm = Object.values(world.vms).find(
-    (v) => v.host === host && v.domId !== null && (v.name === name || String(v.domId) === name),
-  );
+  const vm = runningDomainOn(world, host, name);
   if (!vm) throw new ToolExit(1, `Invalid domain identifier: ${name ?? ""}\n`);
   return vm;
 }
@@ -104,14 +100,14 @@ export function listTable(world: SimWorld, host: string): string {
     `${name.padEnd(40)} ${String(id).padStart(5)} ${String(mem).padStart(5)} ${String(vcpus).padStart(5)}     ${flags} ${(cpuSeconds / 10).toFixed(1).padStart(8)}\n`;
   let text = `${"Name".padEnd(40)} ${"ID".padStart(5)} ${"Mem".padStart(5)} ${"VCPUs".padStart(5)} ${"State".padStart(10)} ${"Time(s)".padStart(9)}\n`;
   text += row("Domain-0", 0, world.hosts[host]!.dom0MiB, world.hosts[host]!.cpus, "r-----");
-  for (const vm of domains(world, host))
+  for (const vm of domainsOn(world, host))
     text += row(vm.name, vm.domId ?? 0, vm.memoryMiB, vm.vcpus, FLAGS[vm.state] ?? "------");
   return text;
 }
 
 // `xl list -l`: a JSON array of { domid, config: libxl_domain_config } (tools/xl/xl_info.c printf_info_one_json).
 export function listLong(world: SimWorld, host: string): string {
-  const items = domains(world, host).map((vm) => ({
+  const items = domainsOn(world, host).map((vm) => ({
     domid: vm.domId,
     config: {
       c_info: { type: "pv", name: vm.name, uuid: uuidFor(vm.name) },
@@ -176,13 +172,6 @@ export function info(world: SimWorld, hostName: string): string {
   return fields.map(([k, v]) => `${k.padEnd(23)}: ${v}\n`).join("");
 }
 
-function uuidFor(name: string): string {
-  let h = 0x811c9dc5;
-  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
-  const hex = (h.toString(16).padStart(8, "0") + "0".repeat(24)).slice(0, 32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 /** `512m`, `1g`, `524288k` or plain MiB, as xl accepts them. */
 function parseMemSize(text: string | undefined): number | null {
   const m = /^(\d+)([kKmMgG]?)$/.exec(text ?? "");
@@ -192,47 +181,18 @@ function parseMemSize(text: string | undefined): number | null {
   return unit === "k" ? Math.floor(n / 1024) : unit === "g" ? n * 1024 : n;
 }
 
-/** Why a domain could not be started on a host; each toolstack words it its own way. */
-type StartRefusal =
-  | { kind: "unknown" }
-  | { kind: "running" }
-  | { kind: "disk"; path: string; domId: number }
-  | { kind: "memory"; domId: number; needMiB: number; freeMiB: number };
-
 /**
- * Starts the domain named in `cfgPath` on this host if its disk can be opened here (an image on a mounted DRBD
- * resource, or a /dev/drbdN that is Primary here) and the host has the memory. Returns the new domain id, or
- * why not (nothing changed then).
+ * Starts the domain named in a config file on this host and, as `xl create` / `xm create` do, returns once it is
+ * built (it runs then; its guest OS boots on by itself). Nothing changes when it cannot start.
  */
-function startDomain(ctx: ToolContext, name: string): { kind: "started"; domId: number } | StartRefusal {
-  return ctx.store.update((world) => {
-    const vm = world.vms[name];
-    if (!vm) return { kind: "unknown" as const };
-    if (vm.host === ctx.host && vm.domId !== null) return { kind: "running" as const };
-    const elsewhere = vm.domId !== null && vm.host !== ctx.host ? vm.host : null;
-    const domId = world.nextDomId;
-    const diskPath = vm.disk.split(",")[0]?.replace(/^(file|phy):/, "") ?? "";
-    if (!diskReachable(world, ctx.host, diskPath)) return { kind: "disk" as const, path: diskPath, domId };
-    const freeMiB = freeMemoryMiB(world, ctx.host);
-    if (freeMiB < vm.targetMiB) return { kind: "memory" as const, domId, needMiB: vm.targetMiB, freeMiB };
-    world.nextDomId += 1;
-    // The toolstack on this host cannot know the VM runs on the peer: if its disk opens here, it starts a copy.
-    recordEvent(world, {
-      kind: "vm-start",
-      atSimMs: world.settledAtSimMs,
-      vm: name,
-      host: ctx.host,
-      alreadyRunningOn: elsewhere,
-    });
-    Object.assign(vm, {
-      host: ctx.host,
-      domId,
-      state: "running",
-      memoryMiB: vm.targetMiB,
-      shutdownAtSimMs: null,
-    });
-    return { kind: "started" as const, domId };
-  });
+async function createDomain(
+  ctx: ToolContext,
+  name: string,
+): Promise<{ kind: "started"; domId: number } | StartRefusal> {
+  const r = ctx.store.update((w) => startDomain(w, ctx.host, name));
+  if (r.kind === "started")
+    while (ctx.store.read().vms[name]?.state === "paused") await new Promise((res) => setTimeout(res, 20));
+  return r;
 }
 
 function configName(cfgPath: string): string {
@@ -251,7 +211,7 @@ async function create(cfgPath: string | undefined, ctx: ToolContext): Promise<nu
   }
   const name = configName(cfgPath);
   ctx.err(`Parsing config from ${cfgPath}\n`);
-  const r = startDomain(ctx, name);
+  const r = await createDomain(ctx, name);
   if (r.kind === "started") return 0;
   // (the "unknown" and "already in use" wordings are approximations; the disk and memory ones are libxl's)
   if (r.kind === "unknown")
@@ -297,7 +257,7 @@ export async function xm(args: string[], ctx: ToolContext): Promise<number> {
       throw new ToolExit(1, `Error: Unable to open config file: ${cfgPath ?? ""}\n`);
     const name = configName(cfgPath);
     ctx.out(`Using config file "${cfgPath}".\n`);
-    const r = startDomain(ctx, name);
+    const r = await createDomain(ctx, name);
     if (r.kind === "started") {
       ctx.out(`Started domain ${name} (id=${r.domId})\n`);
       return 0;
@@ -335,7 +295,7 @@ function listSxp(world: SimWorld, host: string): string {
     ["status", 2],
     ["state", "r-----"],
   ]);
-  for (const vm of domains(world, host))
+  for (const vm of domainsOn(world, host))
     text += dom([
       ["domid", vm.domId ?? 0],
       ["uuid", uuidFor(vm.name)],
@@ -349,17 +309,4 @@ function listSxp(world: SimWorld, host: string): string {
       ["device", `(vbd (uname ${vm.disk.split(",")[0] ?? ""}) (dev xvda) (mode w))`],
     ]);
   return text;
-}
-
-/** An image file on a DRBD resource's filesystem mounted here, or the DRBD device itself where it is Primary. */
-function diskReachable(world: SimWorld, host: string, diskPath: string): boolean {
-  const minor = /^\/dev\/drbd(\d+)$/.exec(diskPath)?.[1];
-  for (const resource of Object.values(world.resources)) {
-    const side = resource.sides[host];
-    if (!side) continue;
-    if (minor !== undefined && String(resource.minor) === minor)
-      return sideOf(resource, host).role === "Primary";
-    if (side.mounted && side.mountedOn && diskPath.startsWith(`${side.mountedOn}/`)) return true;
-  }
-  return false;
 }

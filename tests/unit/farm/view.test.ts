@@ -198,6 +198,21 @@ describe("buildFarmView", () => {
       ]);
     }
   });
+
+  it("shows a VM that runs on neither host where it last ran, else on the first host", () => {
+    const off = { name: "ftp1", domId: null, state: "shutoff" as const, memoryMiB: 512, maxMemoryMiB: 512 };
+    const hosts = [host("xen1", { vms: [off] }), host("xen2", { vms: [off] })];
+    const shown = (lastRunningHost?: Map<string, string>) =>
+      buildFarmView({
+        simulated: true,
+        resources: [],
+        hosts,
+        ...(lastRunningHost ? { lastRunningHost } : {}),
+      }).vms.map((v) => `${v.host}:${v.state}`);
+    expect(shown(new Map([["ftp1", "xen2"]]))).toEqual(["xen2:shutoff"]);
+    expect(shown(new Map([["ftp1", "xen1"]]))).toEqual(["xen1:shutoff"]);
+    expect(shown()).toEqual(["xen1:shutoff"]);
+  });
 });
 
 describe("resourceForDisks", () => {

@@ -156,3 +156,23 @@ describe("a fault that does not make sense is refused, naming the field", () => 
     expect(ZFault.safeParse({ action: "power-off", host: "xen1; reboot" }).success).toBe(false);
   });
 });
+
+describe("in the lab, faults act on the hosts' real links", () => {
+  it("cut-mgmt, power-off and crash take the host's interface down; restore-mgmt and power-on bring it up", async () => {
+    const { labLinkCommands, syncLabLinks } = await import("../../../agents/sim/lab-links");
+    const w = createMozillaGumiWorld();
+    expect(labLinkCommands(w)).toEqual([]); // the simulated farm has no real links
+    w.lab = { namespaces: { xen1: "tandem-xen1", xen2: "tandem-xen2" }, interface: "eth0" };
+    const states = () => labLinkCommands(w).map((argv) => `${argv[3]}:${argv.at(-1)}`);
+    expect(states()).toEqual(["tandem-xen1:up", "tandem-xen2:up"]);
+    applyFault(w, { action: "cut-mgmt", host: "xen1" });
+    applyFault(w, { action: "crash", host: "xen2" });
+    expect(states()).toEqual(["tandem-xen1:down", "tandem-xen2:down"]);
+    applyFault(w, { action: "restore-mgmt", host: "xen1" });
+    applyFault(w, { action: "power-on", host: "xen2" });
+    expect(states()).toEqual(["tandem-xen1:up", "tandem-xen2:up"]);
+    const ran: string[][] = [];
+    syncLabLinks(w, (argv) => ran.push(argv));
+    expect(ran[0]).toEqual(["ip", "netns", "exec", "tandem-xen1", "ip", "link", "set", "eth0", "up"]);
+  });
+});

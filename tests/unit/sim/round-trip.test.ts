@@ -1,8 +1,7 @@
 /**
  * Round trip (issue 4, item 2): whatever a stand-in prints must parse back, through the agent's own parsers,
  * to the world state it came from, in every state the scenarios below reach (DRBD 9 output, xl).
- * DRBD 9 (events2, status --json) and 8.4 (/proc/drbd) output, xl, xm, LVM. Not yet covered: virsh (its
- * stand-in does not exist yet).
+ * DRBD 9 (events2, status --json) and 8.4 (/proc/drbd) output, xl, xm, virsh (libvirt), LVM.
  */
 import { describe, expect, it } from "vitest";
 import { parseEvents2Now } from "../../../agents/drivers/drbd/parse-events2";
@@ -20,6 +19,22 @@ import { invalidate, promote } from "../../../agents/sim/drbd-kernel";
 import { createMozillaGumiWorld } from "../../../agents/sim/farms";
 import { events2Objects, statusJson } from "../../../agents/sim/tools/drbd-format";
 import { info, listLong, listTable } from "../../../agents/sim/tools/xl";
+import {
+  dominfo,
+  dommemstat,
+  domainXml,
+  domstate,
+  freecell,
+  listTable as virshList,
+  nodeinfo,
+} from "../../../agents/sim/tools/virsh";
+import { parseVirshList } from "../../../agents/drivers/libvirt/parse-virsh-list";
+import { parseDomainXml } from "../../../agents/drivers/libvirt/parse-virsh-dumpxml";
+import { parseVirshDominfo } from "../../../agents/drivers/libvirt/parse-virsh-dominfo";
+import { parseVirshDomstate } from "../../../agents/drivers/libvirt/parse-virsh-domstate";
+import { parseVirshDommemstat } from "../../../agents/drivers/libvirt/parse-virsh-dommemstat";
+import { parseVirshNodeinfo } from "../../../agents/drivers/libvirt/parse-virsh-nodeinfo";
+import { startDomain, BOOT_SIM_MS } from "../../../agents/sim/domains";
 import { freeMemoryMiB, peerOf, replicationOf, settleWorld, type SimWorld } from "../../../agents/sim/world";
 
 const T0 = 1_800_000_000_000;
@@ -58,6 +73,19 @@ function scenarios(): Array<[string, SimWorld]> {
         w.vms["ftp1"]!.shutdownAtSimMs = 60_000;
         w.vms["ftp1"]!.state = "shutdown";
         at(2);
+      }),
+    ],
+    [
+      "a VM being built, another booting",
+      make((w, at) => {
+        w.vms["cron1"]!.domId = null;
+        w.vms["cron1"]!.state = "shutoff";
+        w.vms["irc1"]!.domId = null;
+        w.vms["irc1"]!.state = "shutoff";
+        w.vms["irc1"]!.stopReason = "destroyed";
+        expect(startDomain(w, "xen1", "cron1").kind).toBe("started");
+        at(BOOT_SIM_MS / 2000);
+        expect(startDomain(w, "xen1", "irc1").kind).toBe("started");
       }),
     ],
   ];
@@ -161,6 +189,48 @@ describe.each(scenarios())("round trip: %s", (_name, world) => {
         host,
         world.hosts[host]!.memoryMiB,
         freeMemoryMiB(world, host),
+      ]);
+    });
+  }
+});
+
+describe.each(scenarios())("round trip, libvirt: %s", (_name, world) => {
+  for (const host of ["xen1", "xen2"]) {
+    it(`${host}: virsh list --all, dumpxml, dominfo, domstate and dommemstat parse back to the world`, () => {
+      // Every VM of a resource this host holds is defined here; it runs on at most one host.
+      const defined = Object.values(world.vms).sort((a, b) => a.name.localeCompare(b.name));
+      const runsHere = (v: (typeof defined)[number]) => v.host === host && v.domId !== null;
+      const listed = parseVirshList(virshList(world, host, true)).domains;
+      expect(listed.map((d) => [d.name, d.id, d.state]).sort()).toEqual(
+        defined.map((v) => [v.name, runsHere(v) ? v.domId : null, runsHere(v) ? v.state : "shutoff"]).sort(),
+      );
+      for (const v of defined) {
+        const live = parseDomainXml(domainXml(v, !runsHere(v)));
+        expect([live.name, live.id, live.currentMemoryKiB, live.memoryKiB]).toEqual([
+          v.name,
+          runsHere(v) ? v.domId : null,
+          (runsHere(v) ? v.memoryMiB : v.targetMiB) * 1024,
+          v.maxMemoryMiB * 1024,
+        ]);
+        expect(live.disks.map((d) => d.source)).toEqual([v.disk.split(",")[0]?.replace(/^file:/, "")]);
+        const info = parseVirshDominfo(dominfo(world, host, v));
+        expect([info.id, info.state, info.usedMemoryKiB, info.maxMemoryKiB]).toEqual([
+          runsHere(v) ? v.domId : null,
+          runsHere(v) ? v.state : "shutoff",
+          (runsHere(v) ? v.memoryMiB : v.targetMiB) * 1024,
+          v.maxMemoryMiB * 1024,
+        ]);
+        const state = parseVirshDomstate(domstate(v, host, true));
+        expect(state.state).toBe(runsHere(v) ? v.state : "shutoff");
+        if (!runsHere(v)) expect(state.reason).toBe(v.stopReason ?? "unknown");
+        if (runsHere(v))
+          expect(parseVirshDommemstat(dommemstat(world, v)).actualKiB).toBe(v.memoryMiB * 1024);
+      }
+      const node = parseVirshNodeinfo(nodeinfo(world, host), freecell(world, host, true));
+      expect([node.totalMemKiB, node.freeMemKiB, node.cpus]).toEqual([
+        world.hosts[host]!.memoryMiB * 1024,
+        Math.max(0, freeMemoryMiB(world, host)) * 1024,
+        world.hosts[host]!.cpus,
       ]);
     });
   }
