@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
 import { AppError } from "./protocol/errors";
+import type { TCommandRecord } from "./protocol/schemas";
 
 /** How one command ended, with the evidence an operator needs. */
 export interface ExecResult {
@@ -29,6 +31,27 @@ const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 /** Tools print parseable, English output only in the C locale. */
 function commandEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
   return { ...(env ?? process.env), LC_ALL: "C", LANG: "C" };
+}
+
+/** Most characters of a command's output kept in its record (the end: where tools say what went wrong). */
+const RECORD_OUTPUT_KEEP = 2_000;
+
+/**
+ * The commands run for the agent call in progress (agents/server.ts runs each call in `commandLog.run([])`),
+ * so the panel's job journal can show every argv, exit code, duration and output excerpt. Commands run outside a
+ * call (the pollers) are not recorded.
+ */
+export const commandLog = new AsyncLocalStorage<TCommandRecord[]>();
+
+function record(result: ExecResult): void {
+  const output = `${result.stdout}${result.stderr}`;
+  commandLog.getStore()?.push({
+    argv: result.argv,
+    exitCode: result.exitCode,
+    timedOut: result.timedOut,
+    durationMs: result.durationMs,
+    output: output.length > RECORD_OUTPUT_KEEP ? output.slice(-RECORD_OUTPUT_KEEP) : output,
+  });
 }
 
 /** Runs argv (never through a shell) and resolves with how it ended; rejects only if it could not start. */
@@ -87,7 +110,7 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({
+      const result: ExecResult = {
         argv: [...argv],
         exitCode: code,
         signal,
@@ -97,7 +120,9 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
         stderr:
           Buffer.concat(err).toString("utf8") +
           (overflow ? `\n[tandem-agent: output over ${maxBytes} bytes; killed]` : ""),
-      });
+      };
+      record(result);
+      resolve(result);
     });
     child.stdin.on("error", () => undefined);
     child.stdin.end(options.stdin ?? "");

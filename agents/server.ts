@@ -6,7 +6,8 @@ import type { Readable, Writable } from "node:stream";
 import { z } from "zod";
 import { AppError, toAppError } from "./protocol/errors";
 import { isMethodName, METHODS, type NotificationName, type NotificationParams } from "./protocol/methods";
-import type { TDrbdStatus, TVmList } from "./protocol/schemas";
+import type { TCommandRecord, TDrbdStatus, TVmList } from "./protocol/schemas";
+import { commandLog } from "./exec";
 import {
   createLineDecoder,
   encodeMessage,
@@ -104,9 +105,12 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
       });
       return;
     }
+    // Every command the call runs is recorded and sent with the answer (`commands`), success or failure.
+    const commands: TCommandRecord[] = [];
     try {
       const handler = handlers[method] as (p: unknown) => Promise<unknown>;
-      send({ jsonrpc: "2.0", id, result: await handler(params.data) });
+      const result = await commandLog.run(commands, () => handler(params.data));
+      send({ jsonrpc: "2.0", id, result, ...(commands.length === 0 ? {} : { commands }) });
     } catch (err) {
       const appError = toAppError(err);
       log(`${method} failed: ${appError.message}`);
@@ -114,6 +118,7 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
         jsonrpc: "2.0",
         id,
         error: { code: RPC_SERVER_ERROR, message: appError.message, data: appError.toJSON() },
+        ...(commands.length === 0 ? {} : { commands }),
       });
     }
   };

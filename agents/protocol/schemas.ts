@@ -159,3 +159,14 @@ export const ZHello = z.object({
   simulated: z.boolean(),
 });
 export type THello = z.infer<typeof ZHello>;
+
+/** One command an agent call ran on the host: the evidence of the job journal. */
+export const ZCommandRecord = z.object({
+  argv: z.array(z.string()),
+  exitCode: z.number().int().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
+  /** The last 2,000 characters of stdout and stderr. */
+  output: z.string(),
+});
+export type TCommandRecord = z.infer<typeof ZCommandRecord>;

@@ -10,7 +10,7 @@ import {
   type ParamsOf,
   type ResultOf,
 } from "../../agents/protocol/methods";
-import type { THello } from "../../agents/protocol/schemas";
+import { ZCommandRecord, type TCommandRecord, type THello } from "../../agents/protocol/schemas";
 import { AGENT_VERSION } from "../../agents/protocol/version";
 import { createLineDecoder, encodeMessage, type RpcFailure, type RpcSuccess } from "../../agents/rpc";
 import type { AgentStream, Transport } from "../transport/types";
@@ -26,7 +26,7 @@ export interface AgentClientOptions {
 
 interface Pending {
   method: MethodName;
-  resolve: (value: unknown) => void;
+  resolve: (value: { result: unknown; commands: TCommandRecord[] }) => void;
   reject: (err: AppError) => void;
   timer: NodeJS.Timeout;
 }
@@ -112,6 +112,18 @@ export class AgentClient {
     params: ParamsOf<M>,
     options: { timeoutMs?: number } = {},
   ): Promise<ResultOf<M>> {
+    return this.callLogged(method, params, options).then(({ result }) => result);
+  }
+
+  /**
+   * Like call(), with the commands the agent ran for it (argv, exit code, duration, output excerpt). On failure
+   * the AppError's `details.commands` holds them.
+   */
+  callLogged<M extends MethodName>(
+    method: M,
+    params: ParamsOf<M>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<{ result: ResultOf<M>; commands: TCommandRecord[] }> {
     if (METHODS[method].mutates && this.hello && this.hello.agentVersion !== AGENT_VERSION) {
       return Promise.reject(
         new AppError(
@@ -121,7 +133,10 @@ export class AgentClient {
         ),
       );
     }
-    return this.send(method, params, options.timeoutMs, false) as Promise<ResultOf<M>>;
+    return this.send(method, params, options.timeoutMs, false) as Promise<{
+      result: ResultOf<M>;
+      commands: TCommandRecord[];
+    }>;
   }
 
   private send(
@@ -129,7 +144,7 @@ export class AgentClient {
     params: unknown,
     timeoutMs: number | undefined,
     duringHandshake: boolean,
-  ): Promise<unknown> {
+  ): Promise<{ result: unknown; commands: TCommandRecord[] }> {
     const stream = this.stream;
     if (!stream || (this.currentState !== "ready" && !duringHandshake)) {
       return Promise.reject(
@@ -199,12 +214,12 @@ export class AgentClient {
       this.dropStream(stream, error);
     });
     try {
-      const hello = (await this.send(
+      const { result: hello } = (await this.send(
         "agent.hello",
         { protocolVersion: PROTOCOL_VERSION },
         undefined,
         true,
-      )) as THello;
+      )) as { result: THello };
       if (hello.protocolVersion !== PROTOCOL_VERSION) {
         throw new AppError(
           "AGENT_VERSION_MISMATCH",
@@ -221,7 +236,7 @@ export class AgentClient {
   }
 
   private onLine(line: string): void {
-    let message: Partial<RpcSuccess & RpcFailure & { method: string; params: unknown }>;
+    let message: Partial<RpcSuccess & RpcFailure & { method: string; params: unknown; commands: unknown }>;
     try {
       message = JSON.parse(line) as typeof message;
     } catch {
@@ -233,16 +248,23 @@ export class AgentClient {
       if (!pending) return;
       this.pending.delete(message.id);
       clearTimeout(pending.timer);
+      const commands = ZCommandRecord.array().safeParse(message.commands ?? []).data ?? [];
       if (message.error) {
+        const err = message.error.data
+          ? AppError.fromJSON(message.error.data)
+          : new AppError("INTERNAL", `${this.host}: ${message.error.message}`);
         pending.reject(
-          message.error.data
-            ? AppError.fromJSON(message.error.data)
-            : new AppError("INTERNAL", `${this.host}: ${message.error.message}`),
+          commands.length === 0
+            ? err
+            : new AppError(err.code, err.message, {
+                userMessage: err.userMessage,
+                details: { ...err.details, commands },
+              }),
         );
         return;
       }
       const result = METHODS[pending.method].result.safeParse(message.result);
-      if (result.success) pending.resolve(result.data);
+      if (result.success) pending.resolve({ result: result.data, commands });
       else
         pending.reject(
           new AppError(
