@@ -21,8 +21,8 @@ export interface Hypervisor {
   hostInfo(): Promise<HypervisorHostInfo>;
   /** Every VM the host knows: running domains and defined (configured) ones that are shut off. */
   listVms(): Promise<TVmInfo[]>;
-  /** Starts a defined VM. */
-  start(name: string): Promise<void>;
+  /** Starts a defined VM, with `memoryMiB` instead of its configured memory when given (a degraded start). */
+  start(name: string, options?: { memoryMiB?: number }): Promise<void>;
   /** Asks the VM's OS to shut down (returns when the request is made, not when the VM is off). */
   shutdown(name: string): Promise<void>;
   /** Stops the VM at once. */

@@ -114,7 +114,10 @@ export function createHandlers(ctx: MethodContext): Handlers {
     "drbd.writeConfig": async ({ resource, content }) =>
       writeResourceFile(ctx.drbdConfigDir, resource, content, await configSyntax()),
     "vm.list": async () => ({ vms: await hypervisor.listVms() }),
-    "vm.start": async ({ name }) => (await hypervisor.start(name), OK),
+    "vm.start": async ({ name, memoryMiB }) => (
+      await hypervisor.start(name, memoryMiB === undefined ? {} : { memoryMiB }),
+      OK
+    ),
     "vm.shutdown": async ({ name }) => (await hypervisor.shutdown(name), OK),
     "vm.destroy": async ({ name }) => (await hypervisor.destroy(name), OK),
     "vm.setMemory": async ({ name, memoryMiB }) => (await hypervisor.setMemory(name, memoryMiB), OK),

@@ -182,7 +182,15 @@ export const METHODS = {
     description:
       "Validates, then atomically writes the resource file, keeping the previous one as .res.prev.",
   }),
-  "vm.start": vmAction("vm.start", "Start a defined VM (xl/xm create <cfg>, virsh start)."),
+  "vm.start": defineMethod({
+    name: "vm.start",
+    params: z.object({ name: ZName, memoryMiB: ZMemoryMiB.optional() }).strict(),
+    result: ZOk,
+    timeoutMs: TMO_SLOW,
+    mutates: true,
+    description:
+      "Start a defined VM (xl/xm create <cfg> [memory=N], virsh setmem --config + start), with memoryMiB instead of its configured memory when given.",
+  }),
   "vm.shutdown": vmAction("vm.shutdown", "Ask a VM's OS to shut down (xl/xm shutdown, virsh shutdown)."),
   "vm.destroy": vmAction(
     "vm.destroy",

@@ -97,16 +97,18 @@ export function diskPathOf(vm: SimVm): string {
 
 /**
  * Starts `name` on `host` if its disk can be opened there (an image on a DRBD resource's filesystem mounted there,
- * or a /dev/drbdN that is Primary there) and the host has the memory. The domain is built first (paused) and its
+ * or a /dev/drbdN that is Primary there) and the host has the memory (`memoryMiB`, else its configured memory). The domain is built first (paused) and its
  * guest boots afterwards (see the timeline above). Returns the new domain id, or why not (nothing changed then).
  */
 export function startDomain(
   world: SimWorld,
   host: string,
   name: string,
+  memoryMiB?: number,
 ): { kind: "started"; domId: number } | StartRefusal {
   const vm = world.vms[name];
   if (!vm) return { kind: "unknown" };
+  const startMiB = memoryMiB ?? vm.targetMiB;
   if (vm.host === host && vm.domId !== null) return { kind: "running" };
   const elsewhere = vm.domId !== null && vm.host !== host ? vm.host : null;
   const domId = world.nextDomId;
@@ -114,7 +116,7 @@ export function startDomain(
   const disk = diskAccess(world, host, path);
   if (disk !== "ok") return { kind: "disk", path, domId, secondaryDevice: disk === "secondary" };
   const freeMiB = freeMemoryMiB(world, host);
-  if (freeMiB < vm.targetMiB) return { kind: "memory", domId, needMiB: vm.targetMiB, freeMiB };
+  if (freeMiB < startMiB) return { kind: "memory", domId, needMiB: startMiB, freeMiB };
   world.nextDomId += 1;
   // The toolstack on this host cannot know the VM runs on the peer: if its disk opens here, it starts a copy.
   recordEvent(world, {
@@ -128,7 +130,8 @@ export function startDomain(
     host,
     domId,
     state: "paused",
-    memoryMiB: vm.targetMiB,
+    memoryMiB: startMiB,
+    targetMiB: startMiB,
     shutdownAtSimMs: null,
     startedAtSimMs: world.settledAtSimMs,
   });

@@ -64,14 +64,24 @@ describe("a simulated libvirt host", () => {
     expect(Date.now() - asked).toBeGreaterThan(((BOOT_SIM_MS + SHUTDOWN_SIM_MS) / SPEED) * 0.5);
   });
 
+  it("starts a domain with less memory than defined: setmem --config, then start", async () => {
+    await xen1().call("vm.destroy", { name: "cron1" });
+    const { commands } = await xen1().callLogged("vm.start", { name: "cron1", memoryMiB: 512 });
+    expect(commands.map((c) => c.argv.join(" "))).toEqual([
+      "virsh setmem --config -- cron1 524288",
+      "virsh start -- cron1",
+    ]);
+    expect(await vm("cron1")).toMatchObject({ state: "running", memoryMiB: 512, maxMemoryMiB: 1024 });
+  });
+
   it("refuses a domain whose disk is on a resource not mounted here, and one the host has no memory for", async () => {
     const disk = await refusalOf(xen1().call("vm.start", { name: "web1" })); // r2: Primary on xen2
     expect(disk.code).toBe("COMMAND_FAILED");
     expect(disk.details.stderr).toBe(
       "error: Failed to start domain 'web1'\nerror: Cannot access storage file '/srv/r2/images/web1.img': No such file or directory\n",
     );
-    await xen1().call("vm.setMaxMemory", { name: "irc1", memoryMiB: 2048 }); // the next boot's maximum
-    farm.store.update((w) => void (w.vms["irc1"]!.targetMiB = 2048)); // its boot size raised, as in its XML
+    await xen1().call("vm.setMaxMemory", { name: "irc1", memoryMiB: 4096 }); // the next boot's maximum
+    farm.store.update((w) => void (w.vms["irc1"]!.targetMiB = 4096)); // its boot size raised, as in its XML
     const memory = await refusalOf(xen1().call("vm.start", { name: "irc1" }));
     expect(memory.code).toBe("VM_NOT_ENOUGH_MEMORY");
     expect(memory.message).toContain("Cannot allocate memory");

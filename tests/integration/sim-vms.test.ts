@@ -35,6 +35,13 @@ describe("VMs on the simulated farm", () => {
     expect(await vm("xen1", "irc1")).toMatchObject({ state: "running", memoryMiB: 512 });
   });
 
+  it("starts a VM with less memory than its config says (a degraded start: xl create <cfg> memory=N)", async () => {
+    await on("xen1").call("vm.destroy", { name: "cron1" });
+    const { commands } = await on("xen1").callLogged("vm.start", { name: "cron1", memoryMiB: 512 });
+    expect(commands.at(-1)?.argv.slice(-1)).toEqual(["memory=512"]);
+    expect(await vm("xen1", "cron1")).toMatchObject({ state: "running", memoryMiB: 512, maxMemoryMiB: 1024 });
+  });
+
   it("refuses to start a VM whose disk is on a resource that is not mounted here (xen2 is Secondary for r1)", async () => {
     // xen2 has db1's config too (a DRBD farm keeps them on both hosts), but not its disk.
     const err = await refusal(on("xen2").call("vm.start", { name: "db1" }));

@@ -76,7 +76,10 @@ export function createLibvirtHypervisor(options: HypervisorOptions): Hypervisor 
       for (const name of xmlCache.keys()) if (!domains.some((d) => d.name === name)) xmlCache.delete(name);
       return vms.sort((a, b) => a.name.localeCompare(b.name));
     },
-    async start(name) {
+    async start(name, options = {}) {
+      // The boot size is the definition's <currentMemory>: set it first (--config), then start.
+      if (options.memoryMiB !== undefined)
+        await run(setmem(name, options.memoryMiB * 1024, { config: true }));
       await run(start(name));
     },
     async shutdown(name) {

@@ -20,13 +20,20 @@ export interface ShutdownOptions {
   wait?: boolean;
 }
 
-/** `xl create /etc/xen/vm1.cfg`: start a domain from its config file (an absolute path). */
-export function create(tool: XenTool, cfgPath: string): string[] {
+/**
+ * `xl create /etc/xen/vm1.cfg [memory=768]`: start a domain from its config file (an absolute path). With
+ * `memoryMiB`, the domain starts with that much memory instead of the file's: both xl and xm read trailing
+ * `key=value` words as settings that override the file's (xl(1) create "[VAR=VALUE ...]"; xm create's
+ * variable assignments). `memory` is in MiB for both.
+ */
+export function create(tool: XenTool, cfgPath: string, options: { memoryMiB?: number } = {}): string[] {
   checkTool(tool);
   if (!cfgPath.startsWith("/") || cfgPath.includes("\0")) {
     invalid("cfgPath", "absolute-path", `config path must be absolute: ${JSON.stringify(cfgPath)}`);
   }
-  return [tool, "create", cfgPath];
+  if (options.memoryMiB === undefined) return [tool, "create", cfgPath];
+  mibArg(options.memoryMiB); // validates
+  return [tool, "create", cfgPath, `memory=${options.memoryMiB}`];
 }
 
 /** Ask the guest OS to shut down (`-w` waits for it). */

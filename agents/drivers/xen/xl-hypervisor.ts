@@ -69,8 +69,8 @@ export function xenActions(
   configDirs: string[],
 ) {
   return {
-    async start(name: string) {
-      await run(create(tool, configPathOf(name, configDirs)));
+    async start(name: string, options: { memoryMiB?: number } = {}) {
+      await run(create(tool, configPathOf(name, configDirs), options));
     },
     async shutdown(name: string) {
       await run(shutdown(tool, name));

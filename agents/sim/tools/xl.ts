@@ -65,10 +65,7 @@ export async function xl(args: string[], ctx: ToolContext): Promise<number> {
       return 0;
     }
     case "create":
-      return create(
-        rest.find((a) => !a.startsWith("-")),
-        ctx,
-      );
+      return create(rest, ctx);
     case "mem-set":
     case "mem-max": {
       const [name, size] = rest.filter((a) => !a.startsWith("-"));
@@ -188,8 +185,13 @@ function parseMemSize(text: string | undefined): number | null {
 async function createDomain(
   ctx: ToolContext,
   name: string,
+  overrides: string[],
 ): Promise<{ kind: "started"; domId: number } | StartRefusal> {
-  const r = ctx.store.update((w) => startDomain(w, ctx.host, name));
+  // `memory=N` after the config file overrides the file's memory (MiB), as xl and xm read it.
+  const memory = overrides.map((o) => /^memory=(\d+)$/.exec(o)?.[1]).find((m) => m !== undefined);
+  const r = ctx.store.update((w) =>
+    startDomain(w, ctx.host, name, memory === undefined ? undefined : Number(memory)),
+  );
   if (r.kind === "started")
     while (ctx.store.read().vms[name]?.state === "paused") await new Promise((res) => setTimeout(res, 20));
   return r;
@@ -202,7 +204,8 @@ function configName(cfgPath: string): string {
 }
 
 /** `xl create <cfg>`: libxl's errors on stderr and exit 3 when the domain cannot start. */
-async function create(cfgPath: string | undefined, ctx: ToolContext): Promise<number> {
+async function create(args: string[], ctx: ToolContext): Promise<number> {
+  const cfgPath = args.find((a) => !a.startsWith("-") && !a.includes("="));
   if (!cfgPath || !fs.existsSync(cfgPath)) {
     ctx.err(
       `Parsing config from ${cfgPath ?? ""}\nFailed to read config file: ${cfgPath ?? ""}: No such file or directory\n`,
@@ -211,7 +214,11 @@ async function create(cfgPath: string | undefined, ctx: ToolContext): Promise<nu
   }
   const name = configName(cfgPath);
   ctx.err(`Parsing config from ${cfgPath}\n`);
-  const r = await createDomain(ctx, name);
+  const r = await createDomain(
+    ctx,
+    name,
+    args.filter((a) => a.includes("=")),
+  );
   if (r.kind === "started") return 0;
   // (the "unknown" and "already in use" wordings are approximations; the disk and memory ones are libxl's)
   if (r.kind === "unknown")
@@ -252,12 +259,16 @@ export async function xm(args: string[], ctx: ToolContext): Promise<number> {
     return 0;
   }
   if (command === "create") {
-    const cfgPath = rest.find((a) => !a.startsWith("-"));
+    const cfgPath = rest.find((a) => !a.startsWith("-") && !a.includes("="));
     if (!cfgPath || !fs.existsSync(cfgPath))
       throw new ToolExit(1, `Error: Unable to open config file: ${cfgPath ?? ""}\n`);
     const name = configName(cfgPath);
     ctx.out(`Using config file "${cfgPath}".\n`);
-    const r = await createDomain(ctx, name);
+    const r = await createDomain(
+      ctx,
+      name,
+      rest.filter((a) => a.includes("=")),
+    );
     if (r.kind === "started") {
       ctx.out(`Started domain ${name} (id=${r.domId})\n`);
       return 0;

@@ -16,6 +16,12 @@ const appErrorOf = (fn: () => unknown) => thrownBy(fn, AppError);
 describe("Xen state-change argv builders", () => {
   it.each(["xl", "xm"] as const)("%s: build exact argv arrays", (tool) => {
     expect(create(tool, "/etc/xen/vm1.cfg")).toEqual([tool, "create", "/etc/xen/vm1.cfg"]);
+    expect(create(tool, "/etc/xen/vm1.cfg", { memoryMiB: 768 })).toEqual([
+      tool,
+      "create",
+      "/etc/xen/vm1.cfg",
+      "memory=768",
+    ]);
     expect(shutdown(tool, "vm1")).toEqual([tool, "shutdown", "vm1"]);
     expect(shutdown(tool, "vm1", { wait: true })).toEqual([tool, "shutdown", "-w", "vm1"]);
     expect(shutdown(tool, "vm1", { wait: false })).toEqual([tool, "shutdown", "vm1"]);
@@ -47,6 +53,7 @@ describe("Xen state-change argv builders", () => {
     ["mib", () => memMax("xm", "vm1", 512.5), "mib", "positive-integer"],
     ["cfgPath", () => create("xl", "vm1.cfg"), "cfgPath", "absolute-path"],
     ["cfgPath", () => create("xl", "-q"), "cfgPath", "absolute-path"],
+    ["memory", () => create("xl", "/etc/xen/vm1.cfg", { memoryMiB: 0 }), "mib", "positive-integer"],
     ["tool", () => create("virsh" as XenTool, "/etc/xen/vm1.cfg"), "tool", "xl-or-xm"],
   ])("refuses a bad %s with VALIDATION_FAILED", (_what, fn, field, rule) => {
     const err = appErrorOf(fn);
