@@ -36,7 +36,7 @@ if (first === "fault") {
     args.map((kv) => {
       const [k = "", ...v] = kv.split("=");
       const value = v.join("=");
-      return [k, k === "delayMs" || k === "kiBps" ? Number(value) : value];
+      return [k, ["delayMs", "kiBps", "rebootAfterSec"].includes(k) ? Number(value) : value];
     }),
   );
   const fault = ZFault.safeParse({ action: tool, ...fields });

@@ -47,6 +47,7 @@ export class DrbdRefusal extends Error {
 export const SS = {
   TWO_PRIMARIES: [-1, "Multiple primaries not allowed by config"],
   NO_UP_TO_DATE_DISK: [-2, "Need access to UpToDate data"],
+  CONNECTED_OUTDATES: [-6, "Refusing to be Outdated while Connected"],
   DEVICE_IN_USE: [-12, "Device is held open by someone"],
   NEED_CONNECTION: [-15, "Need a connection to start verify or resync"],
 } as const satisfies Record<string, readonly [number, string]>;
@@ -147,6 +148,17 @@ export function demote(world: SimWorld, resource: SimResource, host: string): vo
     ]);
   }
   side.role = "Secondary";
+}
+
+/**
+ * `drbdsetup outdate`: this side's data is marked as not current (what a fence-peer handler does to the peer
+ * when the replication link breaks). Refused while Connected, and on a Primary (it would lose its data).
+ */
+export function outdate(resource: SimResource, host: string): void {
+  const side = sideOf(resource, host);
+  if (side.connection === "Connected") refuse(SS.CONNECTED_OUTDATES, resource.name);
+  if (side.role === "Primary") refuse(SS.NO_UP_TO_DATE_DISK, resource.name);
+  if (side.disk === "UpToDate" || side.disk === "Consistent") side.disk = "Outdated";
 }
 
 /** `drbdsetup disconnect`: this side goes StandAlone; a connected peer goes back to Connecting. */

@@ -22,6 +22,8 @@ export const ZFault = z
     tool: z.enum(FAULTABLE_TOOLS).optional(),
     /** slow-command: extra real milliseconds per run. */
     delayMs: z.number().int().min(1).max(600_000).optional(),
+    /** crash: the host reboots by itself this many simulated seconds later (panic=N); absent: it stays down. */
+    rebootAfterSec: z.number().int().min(1).max(86_400).optional(),
     vm: ZName.optional(),
     /** write-load: KiB/s the VM writes. */
     kiBps: z
@@ -110,10 +112,12 @@ export function applyFault(world: SimWorld, fault: TFault): void {
       return;
     }
     case "crash": {
-      // A kernel panic: everything stops at once; the machine reboots by itself two minutes later.
+      // A kernel panic: everything stops at once. Linux waits at the panic (panic=0, its default) unless the
+      // host reboots by itself (`rebootAfterSec`, as with panic=N).
       const host = hostOf(world, fault);
       host.power = "off";
-      host.rebootAtSimMs = world.settledAtSimMs + 120_000;
+      host.rebootAtSimMs =
+        fault.rebootAfterSec === undefined ? null : world.settledAtSimMs + fault.rebootAfterSec * 1000;
       stopHost(world, host.name);
       return;
     }

@@ -580,7 +580,8 @@ export const DEFAULT_VM_POLICY: Readonly<Record<string, { priority: number; requ
 /**
  * Default policy for a VM of the simulated farm: minMiB = max(256, half the normal memory rounded
  * down), never above normal; priority and `required` from DEFAULT_VM_POLICY by service name;
- * unknown services get priority 50 and required false.
+ * unknown services get priority 50 and are required: a VM Tandem knows nothing about must not be left down
+ * after a failover unless an administrator says it may (its per-VM setting).
  */
 export function defaultVmPolicy(
   name: string,
@@ -592,7 +593,7 @@ export function defaultVmPolicy(
   return {
     minMiB: Math.min(normalMiB, Math.max(DEFAULT_MIN_FLOOR_MIB, Math.floor(normalMiB / 2))),
     priority: policy?.priority ?? DEFAULT_UNKNOWN_PRIORITY,
-    required: policy?.required ?? false,
+    required: policy?.required ?? true,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   stateChangeExitCode,
   invalidate,
   newCurrentUuidClearBitmap,
+  outdate,
   promote,
   sideOf,
 } from "../drbd-kernel";
@@ -24,7 +25,7 @@ const POLL_MS = 100;
  * Stand-in for `drbdsetup`, the kernel side of the simulated farm: `events2 [--now] [--statistics]`,
  * `status --json`, and the state changes the real drbdadm asks for (`primary <res> [--force]`,
  * `secondary <res>`, `connect <res> <peer-node-id> [--discard-my-data]`, `disconnect <res> <peer-node-id>`,
- * `invalidate <minor>`, `new-current-uuid <minor> --clear-bitmap`, `role`, `cstate`, `dstate`), refusing as
+ * `invalidate <minor>`, `outdate <minor>`, `new-current-uuid <minor> --clear-bitmap`, `role`, `cstate`, `dstate`), refusing as
  * the kernel refuses (see ../drbd-kernel.ts). The configuration verbs drbdadm up/adjust send (new-resource,
  * new-minor, new-peer, new-path, attach) are accepted for resources the world already has up.
  */
@@ -53,6 +54,9 @@ export async function drbdsetup(args: string[], ctx: ToolContext): Promise<numbe
       return 0;
     case "invalidate":
       change(ctx, byMinor(target), (w, r) => invalidate(w, r, ctx.host));
+      return 0;
+    case "outdate":
+      change(ctx, byMinor(target), (_w, r) => outdate(r, ctx.host));
       return 0;
     case "new-current-uuid":
       if (!flags.has("--clear-bitmap"))

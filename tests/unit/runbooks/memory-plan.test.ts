@@ -556,8 +556,8 @@ describe("defaultVmPolicy", () => {
     ["cron1", 1024, { minMiB: 512, priority: 40, required: true }],
     ["irc1", 512, { minMiB: 256, priority: 30, required: true }],
     ["ftp1", 512, { minMiB: 256, priority: 30, required: true }],
-    ["backup1", 1024, { minMiB: 512, priority: 50, required: false }],
-    ["toString", 1024, { minMiB: 512, priority: 50, required: false }],
+    ["backup1", 1024, { minMiB: 512, priority: 50, required: true }],
+    ["toString", 1024, { minMiB: 512, priority: 50, required: true }],
   ] as const)("%s (%i MiB)", (name, normalMiB, expected) => {
     expect(defaultVmPolicy(name, normalMiB)).toEqual(expected);
   });

@@ -13,6 +13,7 @@ import {
   invalidate,
   linkLost,
   newCurrentUuidClearBitmap,
+  outdate,
   promote,
   retryHandshakes,
   stateChangeExitCode,
@@ -219,5 +220,20 @@ describe("new metadata", () => {
       "xen1:Secondary/UpToDate/Connected/Established xen2:Secondary/UpToDate/Connected/Established",
     );
     expect(r(world, "r4").resync).toBeNull();
+  });
+});
+
+describe("outdate (what a fence-peer handler does to the peer)", () => {
+  it("is refused while Connected and on a Primary; marks a disconnected Secondary Outdated, which cannot be promoted", () => {
+    const { world, at } = farm();
+    expect(refusal(() => outdate(r(world, "r2"), "xen1")).message).toContain(
+      "(-6) Refusing to be Outdated while Connected",
+    );
+    linkLost(world, r(world, "r2"));
+    at(5);
+    expect(refusal(() => outdate(r(world, "r2"), "xen2")).code).toBe(-2);
+    outdate(r(world, "r2"), "xen1");
+    expect(side(world, "r2", "xen1").disk).toBe("Outdated");
+    expect(refusal(() => promote(world, r(world, "r2"), "xen1", false)).code).toBe(-2);
   });
 });

@@ -57,9 +57,13 @@ describe("power-off, power-on and crash", () => {
     expect(running(world, "xen2")).toBe(0);
   });
 
-  it("crash: like a power loss, and the host boots by itself two simulated minutes later", () => {
+  it("crash: like a power loss; it stays down (panic=0) unless it reboots by itself (rebootAfterSec)", () => {
+    const stays = farm();
+    stays.fault({ action: "crash", host: "xen2" });
+    stays.at(3600);
+    expect(stays.world.hosts["xen2"]?.power).toBe("off");
     const { world, fault, at } = farm();
-    fault({ action: "crash", host: "xen1" });
+    fault({ action: "crash", host: "xen1", rebootAfterSec: 120 });
     at(119);
     expect(world.hosts["xen1"]?.power).toBe("off");
     at(121);

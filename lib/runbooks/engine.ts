@@ -1,0 +1,439 @@
+/**
+ * The runbook engine (issue 5): plans a runbook from the live farm, runs it as a job one step at a time, journals
+ * every step and agent call (journal.ts), keeps one job per host and per resource, lets an operator cancel
+ * between steps, and after a restart reconciles a job the previous process left unfinished.
+ */
+import { AppError, toAppError } from "../errors";
+import type { Db } from "../db";
+import type { FarmService } from "../farm/farm-service";
+import type { ResourceMeta } from "../farm/view";
+import type { MethodName, ParamsOf, ResultOf } from "../../agents/protocol/methods";
+import type { TDrbdStatus } from "../../agents/protocol/schemas";
+import { JobJournal } from "./journal";
+import { buildPlan } from "./plan";
+import { loadVmPolicies } from "./policies";
+import { STEP_BEHAVIOURS, type StepContext } from "./steps";
+import type {
+  CallRecord,
+  JobReport,
+  JobView,
+  PlannedStep,
+  RunbookPlan,
+  StepDetail,
+  TRunbookRequest,
+} from "./types";
+
+export interface RunbookEngineOptions {
+  farm: FarmService;
+  db: Db;
+  resources: ResourceMeta[];
+  /** Interval between re-reads while a step waits for its effect (default 250 ms). */
+  pollMs?: number;
+  /** Memory kept free on a host that receives VMs, beyond the plan (default 128 MiB). */
+  marginMiB?: number;
+  log?: (line: string) => void;
+}
+
+export type JobChange = { id: string; status: JobView["status"] };
+
+interface Running {
+  cancel: boolean;
+}
+
+export class RunbookEngine {
+  readonly journal: JobJournal;
+  private readonly locks = new Map<string, string>();
+  private readonly running = new Map<string, Running>();
+  private readonly listeners = new Set<(change: JobChange) => void>();
+  private halted = false;
+
+  constructor(private readonly options: RunbookEngineOptions) {
+    this.journal = new JobJournal(options.db);
+  }
+
+  onChange(listener: (change: JobChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The plan of a runbook as the farm is now; changes nothing. */
+  async plan(request: TRunbookRequest): Promise<RunbookPlan> {
+    const view = this.options.farm.getView();
+    const drbd: Partial<Record<string, TDrbdStatus>> = {};
+    await Promise.all(
+      view.hosts.map(async (h) => {
+        if (!this.reachable(h.name)) return;
+        try {
+          drbd[h.name] = await this.options.farm.client(h.name).call("drbd.status", {}, { timeoutMs: 5_000 });
+        } catch {
+          // unreachable for the plan's purpose
+        }
+      }),
+    );
+    const policies = await loadVmPolicies(this.options.db);
+    const lastMove =
+      request.kind === "failback" ? await this.journal.lastMoveAway(request.to, request.from) : null;
+    return buildPlan({
+      request,
+      view,
+      resources: this.options.resources,
+      drbd,
+      policyOf: policies,
+      lastMove,
+      marginMiB: this.options.marginMiB ?? 128,
+    });
+  }
+
+  /**
+   * A dry run returns the plan. Otherwise the job starts in the background: `{ jobId }`. Refused with CONFLICT
+   * (409) and nothing changed when the plan has blockers or another job holds one of its hosts or resources.
+   */
+  async submit(
+    request: TRunbookRequest,
+  ): Promise<{ plan: RunbookPlan } | { jobId: string; plan: RunbookPlan }> {
+    const plan = await this.plan(request);
+    if (request.dryRun) return { plan };
+    if (plan.blockers.length > 0)
+      throw new AppError("CONFLICT", plan.blockers.map((b) => b.message).join(" "), {
+        userMessage: plan.blockers.map((b) => b.message).join(" "),
+        details: { rule: plan.blockers[0]!.rule, blockers: plan.blockers },
+      });
+    const keys = lockKeys(plan);
+    this.lock(keys, "pending");
+    let jobId: string;
+    try {
+      jobId = await this.journal.create(plan, null);
+    } catch (err) {
+      this.unlock(keys);
+      throw err;
+    }
+    for (const k of keys) this.locks.set(k, jobId);
+    void this.execute(jobId, plan, 0, new Date());
+    return { jobId, plan };
+  }
+
+  /** Asks a running job to stop before its next step. */
+  async cancel(jobId: string): Promise<JobView> {
+    const job = await this.journal.get(jobId);
+    if (!job) throw new AppError("NOT_FOUND", `no job ${jobId}`);
+    const run = this.running.get(jobId);
+    if (!run)
+      throw new AppError("CONFLICT", `job ${jobId} is ${job.status}: only a running job can be cancelled`, {
+        details: { rule: "not-running" },
+      });
+    run.cancel = true;
+    return job;
+  }
+
+  /**
+   * Reconciles the jobs a previous panel process left queued or running, once their hosts have answered (or
+   * `waitMs` passed): each step the journal shows as running or pending is checked against the hosts' real
+   * state. A step whose effect is there counts as done; an interrupted step that is idempotent is run again;
+   * one that is not (promote, start a VM) and whose effect is not visible is never repeated: the job stops
+   * there with a report.
+   */
+  async recover(waitMs = 30_000): Promise<void> {
+    for (const job of await this.journal.unfinished()) {
+      const hosts = [job.from, job.to];
+      const until = Date.now() + waitMs;
+      while (Date.now() < until && hosts.some((h) => this.options.farm.client(h).state === "connecting"))
+        await sleep(250);
+      await this.reconcile(job).catch(async (err: unknown) => {
+        const e = toAppError(err);
+        this.log(`job ${job.id}: reconciliation failed: ${e.message}`);
+        await this.finish(job.id, "failed", new Date(job.createdAt), job.plan, {
+          error: `reconciliation after a restart failed: ${e.message}`,
+        });
+      });
+    }
+  }
+
+  /** Stops running jobs where they are, without journaling more (what a crash does): for tests. */
+  halt(): void {
+    this.halted = true;
+  }
+
+  private async reconcile(job: JobView): Promise<void> {
+    const keys = lockKeys(job.plan);
+    this.lock(keys, job.id);
+    const index = job.steps.findIndex((s) => s.status !== "succeeded" && s.status !== "skipped");
+    if (index === -1) {
+      await this.finish(job.id, "succeeded", new Date(job.createdAt), job.plan, {
+        reconciliation: "Every step had finished before the restart.",
+      });
+      this.unlock(keys);
+      return;
+    }
+    const step = job.plan.steps[index]!;
+    const was = job.steps[index]!.status;
+    let found: string;
+    let resumeAt = index;
+    if (was === "running") {
+      const ctx = this.context(job.id, job.plan, step, { calls: [] }, new Map());
+      const done = await STEP_BEHAVIOURS[step.name].done(ctx, step);
+      if (done) {
+        found = `Step ${step.key} was running when the panel stopped; its effect is there: counted as done.`;
+        await this.journal.step(job.id, index, "succeeded", { calls: [], note: found });
+        resumeAt = index + 1;
+      } else if (step.idempotent) {
+        found = `Step ${step.key} was running when the panel stopped and its effect is not there; it is safe to repeat: run again.`;
+      } else {
+        const report = `Step ${step.key} was running when the panel stopped, and its effect is not visible on ${step.host}. It is not repeated automatically: check ${step.host} and start the runbook again.`;
+        await this.journal.step(job.id, index, "failed", { calls: [], note: report });
+        await this.cancelRest(job.id, job.plan, index + 1);
+        await this.finish(job.id, "failed", new Date(job.createdAt), job.plan, {
+          reconciliation: report,
+          error: report,
+        });
+        this.unlock(keys);
+        return;
+      }
+    } else found = `The panel stopped between steps; resumed at ${step.key}.`;
+    this.log(`job ${job.id}: ${found}`);
+    await this.journal.resume(job.id);
+    void this.execute(job.id, job.plan, resumeAt, new Date(job.startedAt ?? job.createdAt), found);
+  }
+
+  private async execute(
+    jobId: string,
+    plan: RunbookPlan,
+    from: number,
+    startedAt: Date,
+    reconciliation?: string,
+  ): Promise<void> {
+    const run: Running = { cancel: false };
+    this.running.set(jobId, run);
+    const marks = new Map<string, number>();
+    let replanned: string | undefined;
+    const incident = from === 0 ? await this.openIncident(plan) : null;
+    try {
+      if (from === 0) await this.journal.jobStatus(jobId, "running");
+      this.emit(jobId, "running");
+      for (let i = from; i < plan.steps.length; i++) {
+        if (this.halted) return;
+        const step = plan.steps[i]!;
+        if (run.cancel) {
+          await this.cancelRest(jobId, plan, i);
+          await this.finish(jobId, "cancelled", startedAt, plan, { marks, reconciliation, incident });
+          return;
+        }
+        const detail: StepDetail = { calls: [] };
+        if (typeof step.params.skipped === "string") {
+          await this.journal.step(jobId, i, "skipped", { calls: [], note: step.params.skipped });
+          continue;
+        }
+        await this.journal.step(jobId, i, "running", detail);
+        this.emit(jobId, "running");
+        const ctx = this.context(jobId, plan, step, detail, marks, () => {
+          replanned = detail.note;
+          void this.journal.savePlan(jobId, plan);
+        });
+        try {
+          const behaviour = STEP_BEHAVIOURS[step.name];
+          if (await behaviour.done(ctx, step)) detail.note = joinNote(detail.note, "Already done.");
+          else await behaviour.run(ctx, step);
+        } catch (err) {
+          if (this.halted) return;
+          const e = toAppError(err);
+          detail.error = {
+            code: e.code,
+            message: e.userMessage === e.message ? e.message : `${e.userMessage} ${e.message}`,
+          };
+          await this.journal.step(jobId, i, "failed", detail);
+          await this.cancelRest(jobId, plan, i + 1);
+          await this.finish(jobId, "failed", startedAt, plan, {
+            marks,
+            reconciliation,
+            incident,
+            error: `${step.key}: ${e.message}`,
+          });
+          return;
+        }
+        if (this.halted) return;
+        await this.journal.step(jobId, i, "succeeded", detail);
+        this.emit(jobId, "running");
+      }
+      await this.finish(jobId, "succeeded", startedAt, plan, { marks, reconciliation, incident, replanned });
+    } finally {
+      this.running.delete(jobId);
+      if (!this.halted) this.unlock(lockKeys(plan));
+    }
+  }
+
+  private context(
+    jobId: string,
+    plan: RunbookPlan,
+    step: PlannedStep,
+    detail: StepDetail,
+    marks: Map<string, number>,
+    onAmend: () => void = () => undefined,
+  ): StepContext {
+    const farm = this.options.farm;
+    const index = plan.steps.indexOf(step);
+    return {
+      plan,
+      act: async <M extends MethodName>(host: string, method: M, params: ParamsOf<M>) => {
+        const call: CallRecord = {
+          host,
+          method,
+          params: params as Record<string, unknown>,
+          startedAt: new Date().toISOString(),
+          durationMs: null,
+          ok: null,
+          commands: [],
+        };
+        detail.calls.push(call);
+        await this.journal.step(jobId, index, "running", detail); // the intent, before the call
+        const t0 = Date.now();
+        try {
+          const { result, commands } = await farm.client(host).callLogged(method, params);
+          Object.assign(call, { ok: true, commands, durationMs: Date.now() - t0 });
+          return result;
+        } catch (err) {
+          const e = toAppError(err);
+          const commands = Array.isArray(e.details.commands)
+            ? (e.details.commands as CallRecord["commands"])
+            : [];
+          Object.assign(call, {
+            ok: false,
+            commands,
+            durationMs: Date.now() - t0,
+            error: { code: e.code, message: e.message },
+          });
+          throw e;
+        } finally {
+          if (!this.halted) await this.journal.step(jobId, index, "running", detail);
+        }
+      },
+      read: <M extends MethodName>(host: string, method: M, params: ParamsOf<M>): Promise<ResultOf<M>> =>
+        farm.client(host).call(method, params),
+      reachable: (host) => this.reachable(host),
+      sleep,
+      pollMs: this.options.pollMs ?? 250,
+      note: (text) => (detail.note = joinNote(detail.note, text)),
+      mark: (key) => {
+        if (!marks.has(key)) marks.set(key, Date.now());
+      },
+      amendStep: (key, change) => {
+        const target = plan.steps.find((s) => s.key === key);
+        if (!target) return;
+        if (change.params) target.params = change.params;
+        if (change.skip !== undefined) target.params = { ...target.params, skipped: change.skip };
+        onAmend();
+      },
+      deadline: Date.now() + step.deadlineMs,
+    };
+  }
+
+  private async finish(
+    jobId: string,
+    status: "succeeded" | "failed" | "cancelled",
+    startedAt: Date,
+    plan: RunbookPlan,
+    extra: {
+      marks?: Map<string, number>;
+      reconciliation?: string | undefined;
+      replanned?: string | undefined;
+      error?: string;
+      incident?: string | null;
+    },
+  ): Promise<void> {
+    const marks = extra.marks ?? new Map<string, number>();
+    const downtime = plan.vms.flatMap((vm) => {
+      const started = marks.get(`started:${vm}`);
+      const stopped =
+        marks.get(`stopped:${vm}`) ?? (plan.kind === "failover" ? startedAt.getTime() : undefined);
+      return started !== undefined && stopped !== undefined
+        ? [{ vm, seconds: Math.round((started - stopped) / 100) / 10 }]
+        : [];
+    });
+    const summary =
+      status === "succeeded"
+        ? `${plan.kind} from ${plan.from} to ${plan.to} done: ${plan.resources.join(", ") || "no resource"} on ${plan.to}; ${downtime.length} VM(s) started there.`
+        : status === "cancelled"
+          ? `${plan.kind} from ${plan.from} to ${plan.to} cancelled by the operator.`
+          : `${plan.kind} from ${plan.from} to ${plan.to} failed: ${extra.error ?? "see the failed step"}`;
+    const report: JobReport = {
+      downtime,
+      summary,
+      ...(extra.reconciliation ? { reconciliation: extra.reconciliation } : {}),
+      ...(extra.replanned ? { replanned: extra.replanned } : {}),
+    };
+    await this.journal.jobStatus(jobId, status, { report, ...(extra.error ? { error: extra.error } : {}) });
+    if (extra.incident)
+      await this.options.db.incident.update({
+        where: { id: extra.incident },
+        data: { closedAt: new Date(), summary },
+      });
+    this.emit(jobId, status);
+  }
+
+  private async cancelRest(jobId: string, plan: RunbookPlan, from: number): Promise<void> {
+    for (let i = from; i < plan.steps.length; i++)
+      await this.journal.step(jobId, i, "cancelled", { calls: [] });
+  }
+
+  /** Each runbook is an incident of its own (a failover is a critical one); closed when the job ends. */
+  private async openIncident(plan: RunbookPlan): Promise<string | null> {
+    try {
+      const incident = await this.options.db.incident.create({
+        data: {
+          kind: plan.kind,
+          severity: plan.kind === "failover" ? "critical" : "info",
+          subject: plan.from,
+          summary: `${plan.kind} from ${plan.from} to ${plan.to}: ${plan.resources.join(", ")}`,
+        },
+      });
+      return incident.id;
+    } catch (err) {
+      this.log(`incident: ${toAppError(err).message}`);
+      return null;
+    }
+  }
+
+  private reachable(host: string): boolean {
+    try {
+      return this.options.farm.client(host).state === "ready";
+    } catch {
+      return false;
+    }
+  }
+
+  private lock(keys: string[], owner: string): void {
+    const held = keys.map((k) => [k, this.locks.get(k)] as const).filter(([, j]) => j !== undefined);
+    if (held.length > 0)
+      throw new AppError(
+        "CONFLICT",
+        `another job holds ${held.map(([k]) => k.replace(":", " ")).join(", ")}: one job at a time per host and per resource`,
+        {
+          userMessage: `Another job (${held[0]![1]}) is running on ${held.map(([k]) => k.split(":")[1]).join(", ")}. Wait for it to finish or cancel it.`,
+          details: { rule: "job-running", jobId: held[0]![1] },
+        },
+      );
+    for (const k of keys) this.locks.set(k, owner);
+  }
+
+  private unlock(keys: string[]): void {
+    for (const k of keys) this.locks.delete(k);
+  }
+
+  private emit(id: string, status: JobView["status"]): void {
+    for (const l of this.listeners) l({ id, status });
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+}
+
+function lockKeys(plan: RunbookPlan): string[] {
+  return [`host:${plan.from}`, `host:${plan.to}`, ...plan.resources.map((r) => `resource:${r}`)];
+}
+
+function joinNote(a: string | undefined, b: string): string {
+  return a ? `${a} ${b}` : b;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

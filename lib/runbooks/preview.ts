@@ -1,0 +1,55 @@
+/**
+ * The commands a plan's step will make the agent run, for the plan shown before anything happens. They are built
+ * with the agent's own argv builders for the host's toolstack, so they read as the journal will record them; the
+ * only thing the panel cannot know is the path of a Xen domain's config file (the agent finds it on the host),
+ * shown as `<config of vm>`.
+ */
+import { drbdPrimaryArgv, drbdSecondaryArgv } from "../../agents/drivers/drbd/commands";
+import { fsckArgv, mountArgv, umountArgv } from "../../agents/drivers/fs/commands";
+import { destroy, memSet, shutdown } from "../../agents/drivers/xen/actions";
+import * as virsh from "../../agents/drivers/libvirt/commands";
+import type { PlannedStep } from "./types";
+
+export function previewCommands(step: Omit<PlannedStep, "commands">, hypervisor: string | null): string[][] {
+  const p = step.params;
+  const str = (k: string) => String(p[k]);
+  const num = (k: string) => Number(p[k]);
+  const tool = hypervisor === "xen-xm" ? "xm" : "xl";
+  const libvirt = hypervisor === "libvirt";
+  switch (step.name) {
+    case "promote":
+      return [drbdPrimaryArgv("9", str("resource"), { force: p.force === true })];
+    case "demote":
+      return [drbdSecondaryArgv("9", str("resource"))];
+    case "fsck":
+      return [fsckArgv(str("device"))];
+    case "mount":
+      return [mountArgv(str("device"), str("mountPoint"))];
+    case "umount":
+      return [umountArgv(str("mountPoint"))];
+    case "shutdown-vm":
+      return [
+        libvirt ? virsh.shutdown(str("vm")) : shutdown(tool, str("vm")),
+        ...(p.forceOff === true ? [libvirt ? virsh.destroy(str("vm")) : destroy(tool, str("vm"))] : []),
+      ];
+    case "balloon":
+      return [
+        libvirt
+          ? virsh.setmem(str("vm"), num("targetMiB") * 1024, { live: true })
+          : memSet(tool, str("vm"), num("targetMiB")),
+      ];
+    case "start-vm": {
+      const memory = p.memoryMiB === undefined ? undefined : num("memoryMiB");
+      if (libvirt)
+        return [
+          ...(memory === undefined ? [] : [virsh.setmem(str("vm"), memory * 1024, { config: true })]),
+          virsh.start(str("vm")),
+        ];
+      return [
+        [tool, "create", `<config of ${str("vm")}>`, ...(memory === undefined ? [] : [`memory=${memory}`])],
+      ];
+    }
+    case "check-memory":
+      return [];
+  }
+}
