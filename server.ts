@@ -15,6 +15,7 @@ import type { ResourceMeta } from "./lib/farm/view";
 import { FARM_ROOM, type ClientToServerEvents, type ServerToClientEvents } from "./lib/realtime/events";
 import { setRuntime } from "./lib/runtime";
 import { setupSimFarm } from "./lib/sim/sim-farm";
+import { RunbookEngine } from "./lib/runbooks/engine";
 import type { WorldStore } from "./agents/sim/store";
 import { createSshTransport } from "./lib/transport/ssh";
 
@@ -75,7 +76,8 @@ async function main(): Promise<void> {
     log,
     agentBundle: () => fs.readFileSync(path.join(root, "agents", "dist", "tandem-agent.js")),
   });
-  setRuntime({ farm, ...(simStore ? { sim: { store: simStore } } : {}) });
+  const runbooks = new RunbookEngine({ farm, db, resources, log });
+  setRuntime({ farm, runbooks, db, ...(simStore ? { sim: { store: simStore } } : {}) });
 
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });
   await app.prepare();
@@ -84,7 +86,10 @@ async function main(): Promise<void> {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false });
   io.on("connection", (socket) => void socket.join(FARM_ROOM));
   farm.onChange((change) => io.to(FARM_ROOM).emit("farm:changed", change));
+  runbooks.onChange((change) => io.to(FARM_ROOM).emit("job:changed", change));
   await farm.start();
+  // A job the previous process left unfinished is reconciled against the hosts (in the background).
+  void runbooks.recover().catch((err: unknown) => log(`runbooks: recovery failed: ${String(err)}`));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -1,4 +1,6 @@
 import type { FarmService } from "./farm/farm-service";
+import type { RunbookEngine } from "./runbooks/engine";
+import type { Db } from "./db";
 import type { WorldStore } from "../agents/sim/store";
 
 /**
@@ -7,6 +9,8 @@ import type { WorldStore } from "../agents/sim/store";
  */
 export interface Runtime {
   farm: FarmService;
+  runbooks: RunbookEngine;
+  db: Db;
   /** The simulated world, when the panel runs the simulated farm (absent for a real farm). */
   sim?: { store: WorldStore };
 }

@@ -10,7 +10,15 @@ import { getRuntime, type Runtime } from "../runtime";
  * Permissions are declared next to each handler; accounts and roles arrive with issue 8 (for now: local-only
  * panel). `agent:install` will be an admin's.
  */
-export type Permission = "farm:read" | "agent:install" | "sim:fault";
+export type Permission = "farm:read" | "agent:install" | "sim:fault" | "runbook:run";
+
+/** A handler's answer with another status than 200 (202 Accepted for a job that starts). */
+export class ApiResponse {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
 
 export interface RouteContext<Q, P, B = undefined> {
   query: Q;
@@ -114,14 +122,27 @@ export function apiRoute<
         : (undefined as z.output<B>);
       authorize(def.permission);
       const result = await def.handler({ query, params, body, request, runtime });
+      if (result instanceof ApiResponse)
+        return Response.json(result.body, {
+          status: result.status,
+          headers: { "cache-control": "no-store" },
+        });
       return Response.json(result, { headers: { "cache-control": "no-store" } });
     } catch (err) {
       const error = toAppError(err);
       if (error.code === "INTERNAL") console.error("api:", err);
+      // Only what a client needs to act on: the field and rule of bad input; a conflict's rule, the job that holds
+      // the lock and a refused plan's blockers. Never command output or paths.
       const details =
         error.code === "VALIDATION_FAILED"
           ? { field: error.details.field, rule: error.details.rule }
-          : undefined;
+          : error.code === "CONFLICT" && error.details.rule !== undefined
+            ? {
+                rule: error.details.rule,
+                ...(error.details.jobId === undefined ? {} : { jobId: error.details.jobId }),
+                ...(error.details.blockers === undefined ? {} : { blockers: error.details.blockers }),
+              }
+            : undefined;
       return Response.json(
         { error: { code: error.code, message: error.userMessage, ...(details ? { details } : {}) } },
         { status: error.httpStatus, headers: { "cache-control": "no-store" } },

@@ -137,6 +137,15 @@ export class FarmService {
     });
   }
 
+  /**
+   * Re-reads every host that answers (facts, DRBD, VMs) and returns the view: what a runbook plans on must not
+   * miss a change a notification has not brought yet.
+   */
+  async freshView(): Promise<TFarmView> {
+    await Promise.all(this.hosts.filter((h) => h.client.state === "ready").map((h) => this.refreshHost(h)));
+    return this.getView();
+  }
+
   /** The agent client of one host (for later services: runbooks, VM actions). */
   client(host: string): AgentClient {
     return this.host(host).client;

@@ -1,8 +1,11 @@
 import type { FarmChange } from "../farm/farm-service";
+import type { JobChange } from "../runbooks/engine";
 
 /** Server → browser events: typed invalidations; clients refetch through GET /api/farm. */
 export interface ServerToClientEvents {
   "farm:changed": (change: FarmChange) => void;
+  /** A job changed (a step started or ended, the job finished): refetch GET /api/jobs/:id. */
+  "job:changed": (change: JobChange) => void;
 }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no client → server events yet
 export interface ClientToServerEvents {}

@@ -58,7 +58,7 @@ export class RunbookEngine {
 
   /** The plan of a runbook as the farm is now; changes nothing. */
   async plan(request: TRunbookRequest): Promise<RunbookPlan> {
-    const view = this.options.farm.getView();
+    const view = await this.options.farm.freshView();
     const drbd: Partial<Record<string, TDrbdStatus>> = {};
     await Promise.all(
       view.hosts.map(async (h) => {
@@ -283,7 +283,7 @@ export class RunbookEngine {
           commands: [],
         };
         detail.calls.push(call);
-        await this.journal.step(jobId, index, "running", detail); // the intent, before the call
+        await this.journal.stepDetail(jobId, index, detail); // the intent, before the call
         const t0 = Date.now();
         try {
           const { result, commands } = await farm.client(host).callLogged(method, params);
@@ -302,7 +302,7 @@ export class RunbookEngine {
           });
           throw e;
         } finally {
-          if (!this.halted) await this.journal.step(jobId, index, "running", detail);
+          if (!this.halted) await this.journal.stepDetail(jobId, index, detail);
         }
       },
       read: <M extends MethodName>(host: string, method: M, params: ParamsOf<M>): Promise<ResultOf<M>> =>

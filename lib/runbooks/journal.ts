@@ -91,6 +91,14 @@ export class JobJournal {
     });
   }
 
+  /** The step's detail as it grows (a call about to run, a call done), without touching its status or times. */
+  async stepDetail(jobId: string, index: number, detail: StepDetail): Promise<void> {
+    await this.db.jobStep.update({
+      where: { jobId_index: { jobId, index } },
+      data: { detailJson: JSON.stringify(detail) },
+    });
+  }
+
   /** Saves the plan again (check-memory re-plans the remaining starts). */
   async savePlan(id: string, plan: RunbookPlan): Promise<void> {
     await this.db.job.update({ where: { id }, data: { planJson: JSON.stringify(plan) } });

@@ -102,8 +102,9 @@ export function buildPlan(input: PlanInput): RunbookPlan {
       });
       resources = [];
     } else resources = moved.plan.resources.filter((r) => sideOf(view, r, from)?.role === "Primary");
+    // Every VM the failover moved, whether it was started on `from` or left down for lack of memory.
     const names = new Set(moved?.plan.vms ?? []);
-    vms = view.vms.filter((v) => names.has(v.name) && v.host === from && RUNNING_STATES.has(v.state));
+    vms = view.vms.filter((v) => names.has(v.name) && (v.host === from || !RUNNING_STATES.has(v.state)));
   } else {
     resources = view.resources
       .filter((r) => sideOf(view, r.name, from)?.role === "Primary")
@@ -279,9 +280,11 @@ function buildSteps(
 
   if (kind !== "failover") {
     // Least important first: the important ones run as long as possible.
-    const order = [...x.vms].sort(
-      (a, b) => x.policyOf(a.name, a.maxMemoryMiB).priority - x.policyOf(b.name, b.maxMemoryMiB).priority,
-    );
+    const order = x.vms
+      .filter((v) => v.host === from && RUNNING_STATES.has(v.state))
+      .sort(
+        (a, b) => x.policyOf(a.name, a.maxMemoryMiB).priority - x.policyOf(b.name, b.maxMemoryMiB).priority,
+      );
     for (const vm of order)
       add({
         key: `shutdown-vm:${vm.name}@${from}`,
@@ -376,7 +379,8 @@ function buildSteps(
     for (const i of starts) {
       const vm = x.vms.find((v) => v.name === i.name)!;
       const policy = x.policyOf(vm.name, vm.maxMemoryMiB);
-      const reduced = i.startMiB !== null && i.startMiB < vm.maxMemoryMiB;
+      // The start memory is always given: a definition may still hold a degraded start's size (libvirt).
+      const memoryMiB = i.startMiB ?? vm.maxMemoryMiB;
       add({
         key: `start-vm:${i.name}@${to}`,
         name: "start-vm",
@@ -388,9 +392,9 @@ function buildSteps(
           minMiB: Math.min(policy.minMiB, vm.maxMemoryMiB),
           priority: policy.priority,
           required: kind === "failover" ? policy.required : true,
-          ...(reduced ? { memoryMiB: i.startMiB! } : {}),
+          memoryMiB,
         },
-        call: { method: "vm.start", params: { name: i.name, ...(reduced ? { memoryMiB: i.startMiB } : {}) } },
+        call: { method: "vm.start", params: { name: i.name, memoryMiB } },
         idempotent: false,
         deadlineMs: DEADLINE_MS["start-vm"],
       });

@@ -194,8 +194,7 @@ const startVm: StepBehaviour = {
       throw new AppError("CONFLICT", `${vm} runs on ${peer}: it was not started on ${step.host}.`, {
         details: { rule: "vm-runs-elsewhere", vm },
       });
-    const memoryMiB = step.params.memoryMiB === undefined ? undefined : Number(step.params.memoryMiB);
-    await ctx.act(step.host, "vm.start", { name: vm, ...(memoryMiB === undefined ? {} : { memoryMiB }) });
+    await ctx.act(step.host, "vm.start", { name: vm, memoryMiB: Number(step.params.memoryMiB) });
     await waitUntil(ctx, `${vm} running on ${step.host}`, () => startVm.done(ctx, step));
   },
 };
@@ -239,7 +238,7 @@ const checkMemory: StepBehaviour = {
     );
     const facts = await ctx.read(step.host, "host.facts", {});
     const freeMiB = Math.floor(facts.memory.freeKiB / 1024);
-    const needMiB = starts.reduce((s, x) => s + Number(x.params.memoryMiB ?? x.params.normalMiB), 0);
+    const needMiB = starts.reduce((s, x) => s + Number(x.params.memoryMiB), 0);
     if (freeMiB >= needMiB) {
       ctx.note(`${step.host} has ${freeMiB} MiB free for ${needMiB} MiB of VMs to start.`);
       return;
@@ -270,12 +269,8 @@ const checkMemory: StepBehaviour = {
     ctx.note(`Only ${freeMiB} MiB free for ${needMiB} MiB planned: the starts were planned again.`);
     for (const s of starts) {
       const entry = plan.incoming.find((i) => i.name === str(s, "vm"))!;
-      const { memoryMiB: _old, ...rest } = s.params;
       if (entry.startMiB === null) ctx.amendStep(s.key, { skip: explainReason(entry.reason, entry.name) });
-      else
-        ctx.amendStep(s.key, {
-          params: entry.startMiB < Number(s.params.normalMiB) ? { ...rest, memoryMiB: entry.startMiB } : rest,
-        });
+      else ctx.amendStep(s.key, { params: { ...s.params, memoryMiB: entry.startMiB } });
     }
   },
 };

@@ -55,9 +55,12 @@ export async function drbdsetup(args: string[], ctx: ToolContext): Promise<numbe
     case "invalidate":
       change(ctx, byMinor(target), (w, r) => invalidate(w, r, ctx.host));
       return 0;
-    case "outdate":
-      change(ctx, byMinor(target), (_w, r) => outdate(r, ctx.host));
+    case "outdate": {
+      // drbdadm 9 sends `outdate <resource> <minor>`: the minor is the last word.
+      const positional = rest.filter((a) => !a.startsWith("--"));
+      change(ctx, byMinor(positional.at(-1)), (_w, r) => outdate(r, ctx.host));
       return 0;
+    }
     case "new-current-uuid":
       if (!flags.has("--clear-bitmap"))
         throw new ToolExit(20, "tandem simulator: only `new-current-uuid --clear-bitmap` is simulated\n");
@@ -161,6 +164,8 @@ async function events2(
       continue;
     }
     const world = ctx.store.read();
+    // A host that lost power takes its processes with it: the stream ends without a word about the crash.
+    if (world.hosts[ctx.host]?.power === "off") return 137;
     const resyncing = Object.values(world.resources).some((r) => r.resync);
     if (mtime === lastMtime && !resyncing) continue;
     lastMtime = mtime;

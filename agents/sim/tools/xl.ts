@@ -184,17 +184,24 @@ function parseMemSize(text: string | undefined): number | null {
  */
 async function createDomain(
   ctx: ToolContext,
+  cfgPath: string,
   name: string,
   overrides: string[],
 ): Promise<{ kind: "started"; domId: number } | StartRefusal> {
   // `memory=N` after the config file overrides the file's memory (MiB), as xl and xm read it.
-  const memory = overrides.map((o) => /^memory=(\d+)$/.exec(o)?.[1]).find((m) => m !== undefined);
+  const memory =
+    overrides.map((o) => /^memory=(\d+)$/.exec(o)?.[1]).find((m) => m !== undefined) ?? configMemory(cfgPath);
   const r = ctx.store.update((w) =>
     startDomain(w, ctx.host, name, memory === undefined ? undefined : Number(memory)),
   );
   if (r.kind === "started")
     while (ctx.store.read().vms[name]?.state === "paused") await new Promise((res) => setTimeout(res, 20));
   return r;
+}
+
+/** The `memory = N` (MiB) of a domain config file, as a string; undefined when it has none. */
+function configMemory(cfgPath: string): string | undefined {
+  return /^memory\s*=\s*(\d+)/m.exec(fs.readFileSync(cfgPath, "utf8"))?.[1];
 }
 
 function configName(cfgPath: string): string {
@@ -216,6 +223,7 @@ async function create(args: string[], ctx: ToolContext): Promise<number> {
   ctx.err(`Parsing config from ${cfgPath}\n`);
   const r = await createDomain(
     ctx,
+    cfgPath,
     name,
     args.filter((a) => a.includes("=")),
   );
@@ -266,6 +274,7 @@ export async function xm(args: string[], ctx: ToolContext): Promise<number> {
     ctx.out(`Using config file "${cfgPath}".\n`);
     const r = await createDomain(
       ctx,
+      cfgPath,
       name,
       rest.filter((a) => a.includes("=")),
     );
