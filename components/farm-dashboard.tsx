@@ -67,7 +67,7 @@ function FarmGrid({ farm }: { farm: TFarmView }) {
   const [left, right, ...others] = farm.hosts;
   return (
     <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(18rem,26rem)_minmax(0,1fr)]">
-      {left && <HostCard host={left} vms={farm.vms.filter((v) => v.host === left.name)} />}
+      {left && <HostCard host={left} hosts={farm.hosts} vms={farm.vms.filter((v) => v.host === left.name)} />}
       <section aria-labelledby="resources-title">
         <h2
           id="resources-title"
@@ -82,9 +82,11 @@ function FarmGrid({ farm }: { farm: TFarmView }) {
           ))}
         </ul>
       </section>
-      {right && <HostCard host={right} vms={farm.vms.filter((v) => v.host === right.name)} />}
+      {right && (
+        <HostCard host={right} hosts={farm.hosts} vms={farm.vms.filter((v) => v.host === right.name)} />
+      )}
       {others.map((h) => (
-        <HostCard key={h.name} host={h} vms={farm.vms.filter((v) => v.host === h.name)} />
+        <HostCard key={h.name} host={h} hosts={farm.hosts} vms={farm.vms.filter((v) => v.host === h.name)} />
       ))}
     </div>
   );

@@ -5,12 +5,13 @@ import { ErrorMessage } from "./error-message";
 import { Name, Term } from "./i18n/term";
 import { useFormatDateTime } from "./i18n/use-units";
 import { MemoryGauge } from "./memory-gauge";
+import { RunbookActions } from "./runbook-panel";
 import { VmRow } from "./vm-row";
 
 type Host = TFarmView["hosts"][number];
 type Vm = TFarmView["vms"][number];
 
-export function HostCard({ host, vms }: { host: Host; vms: Vm[] }) {
+export function HostCard({ host, vms, hosts }: { host: Host; vms: Vm[]; hosts: Host[] }) {
   const t = useTranslations("host");
   const formatDateTime = useFormatDateTime();
   const running = vms.filter((v) => v.state !== "shutoff").length;
@@ -50,6 +51,7 @@ export function HostCard({ host, vms }: { host: Host; vms: Vm[] }) {
         </p>
       )}
       <AgentStatus host={host} />
+      <RunbookActions host={host} hosts={hosts} />
       {host.memory && <MemoryGauge host={host.name} memory={host.memory} />}
       <h3 className="mt-4 mb-1 text-sm font-semibold uppercase tracking-wide text-slate-500">
         {t("vmsTitle")}

@@ -252,7 +252,7 @@ describe("failover, failback, switchover on the simulated farm", () => {
     const there = (await engine.submit(request({ kind: "switchover", from: "xen2", to: "xen1" }))) as {
       jobId: string;
     };
-    const job = await finished(engine, there.jobId);
+    const job = await finished(engine, there.jobId, 150_000);
     expect(failedStep(job)).toBeUndefined();
     expect(world().resources["r2"]!.sides["xen1"]).toMatchObject({ role: "Primary", mounted: true });
     expect(runningOn("xen2")).toEqual([]);
@@ -261,12 +261,12 @@ describe("failover, failback, switchover on the simulated farm", () => {
     const back = (await engine.submit(request({ kind: "switchover", from: "xen1", to: "xen2" }))) as {
       jobId: string;
     };
-    const job2 = await finished(engine, back.jobId);
+    const job2 = await finished(engine, back.jobId, 150_000);
     expect(failedStep(job2)).toBeUndefined();
     expect(job2.status).toBe("succeeded");
     expect(world().resources["r2"]!.sides["xen2"]).toMatchObject({ role: "Primary", mounted: true });
     expect(farm.violations()).toEqual([]);
-  }, 120_000);
+  }, 320_000);
 });
 
 describe("refusals and a panel that dies mid-failover", () => {
