@@ -16,6 +16,7 @@ export function RunbookActions({ host, hosts }: { host: Host; hosts: Host[] }) {
   const t = useTranslations("runbook");
   const other = hosts.find((h) => h.name !== host.name);
   const [open, setOpen] = useState<JobKind | null>(null);
+  const [opened, setOpened] = useState(0); // each click plans afresh
   if (!other) return null;
   const kinds: JobKind[] = host.reachable
     ? other.reachable
@@ -30,14 +31,25 @@ export function RunbookActions({ host, hosts }: { host: Host; hosts: Host[] }) {
             key={kind}
             type="button"
             data-testid={`runbook-${kind}-${host.name}`}
-            onClick={() => setOpen(kind)}
+            onClick={() => {
+              setOpen(kind);
+              setOpened(opened + 1);
+            }}
             className={`rounded border px-2 py-0.5 text-xs ${kind === "failover" ? "border-red-400 bg-red-50 text-red-900 hover:bg-red-100" : "border-slate-300 bg-white text-slate-800 hover:bg-slate-50"}`}
           >
             {t(kind, { to: other.name })}
           </button>
         ))}
       </div>
-      {open && <RunbookPlanView kind={open} from={host.name} to={other.name} onClose={() => setOpen(null)} />}
+      {open && (
+        <RunbookPlanView
+          key={opened}
+          kind={open}
+          from={host.name}
+          to={other.name}
+          onClose={() => setOpen(null)}
+        />
+      )}
     </div>
   );
 }
@@ -56,27 +68,29 @@ function RunbookPlanView({
 }) {
   const t = useTranslations("runbook");
   const [options, setOptions] = useState({ confirmDown: false, force: false, forceOff: false });
-  const [plan, setPlan] = useState<RunbookPlan | null>(null);
+  // The plan and the request it answers: a plan for other options is not shown while the new one loads.
+  const [planned, setPlanned] = useState<{ key: string; plan: RunbookPlan } | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [typed, setTyped] = useState("");
   const [starting, setStarting] = useState(false);
   const [round, setRound] = useState(0);
 
+  const requestKey = JSON.stringify([options, round]);
   useEffect(() => {
     let cancelled = false;
-    setPlan(null);
     void post({ kind, from, to, dryRun: true, ...options }).then((r) => {
       if (cancelled) return;
       if ("error" in r) setError(r.error);
       else {
         setError(null);
-        setPlan(r.plan);
+        setPlanned({ key: requestKey, plan: r.plan });
       }
     });
     return () => {
       cancelled = true;
     };
-  }, [kind, from, to, options, round]);
+  }, [kind, from, to, options, requestKey]);
+  const plan = planned?.key === requestKey ? planned.plan : null;
 
   const needsTyping = kind === "failover" || options.force;
   const blocked = !plan || plan.blockers.length > 0;

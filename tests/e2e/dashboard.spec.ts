@@ -335,3 +335,58 @@ test("the Simulation panel injects a fault: cutting xen1's management network ma
   await panel.getByTestId("sim-inject").click();
   await expect(page.getByTestId("host-xen1-status")).toContainText("Reachable", { timeout: 10_000 });
 });
+
+test("failover from the browser: refused while xen1 still runs behind a cut management network; after its crash, planned, confirmed and run", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(240_000);
+  await page.goto("/");
+  await page.getByTestId("language-switcher").selectOption("en");
+
+  // xen1 only looks dead: its DRBD still talks to xen2 as Primary. The plan says no, whatever the operator ticks.
+  await request.post("/api/sim/faults", { data: { action: "cut-mgmt", host: "xen1" } });
+  await expect(page.getByTestId("host-xen1-status")).toContainText("Unreachable", { timeout: 10_000 });
+  await page.getByTestId("runbook-failover-xen1").click();
+  const plan = page.getByTestId("runbook-plan-failover");
+  await plan.getByTestId("runbook-confirm-down").check();
+  await expect(
+    plan.getByTestId("runbook-blockers").locator("[data-rule=two-primaries]").first(),
+  ).toBeVisible();
+  await expect(plan.getByTestId("runbook-start")).toBeDisabled();
+  await page.screenshot({ path: test.info().outputPath("failover-refused-mgmt-cut.png"), fullPage: true });
+  await request.post("/api/sim/faults", { data: { action: "restore-mgmt", host: "xen1" } });
+  await expect(page.getByTestId("host-xen1-status")).toContainText("Reachable", { timeout: 10_000 });
+
+  // A real failure: xen1 crashes.
+  await request.post("/api/sim/faults", { data: { action: "crash", host: "xen1" } });
+  await expect(page.getByTestId("host-xen1-status")).toContainText("Unreachable", { timeout: 10_000 });
+  await page.getByTestId("runbook-failover-xen1").click();
+  await expect(
+    plan.getByTestId("runbook-blockers").locator("[data-rule=confirm-peer-down]").first(),
+  ).toBeVisible();
+  await plan.getByTestId("runbook-confirm-down").check();
+  await expect(plan.getByTestId("runbook-blockers")).toHaveCount(0);
+  await expect(plan.getByTestId("runbook-steps")).toContainText("Promote r1 on xen2");
+  await expect(plan.getByTestId("runbook-memory")).toBeVisible();
+  await expect(plan.getByTestId("runbook-start")).toBeDisabled(); // the host name is not typed yet
+  await plan.getByTestId("runbook-type-host").fill("xen1");
+  await page.screenshot({ path: test.info().outputPath("failover-plan.png"), fullPage: true });
+  await plan.getByTestId("runbook-start").click();
+
+  await expect(page).toHaveURL(/\/jobs\/[a-z0-9]+$/);
+  await expect(page.getByTestId("job-status")).toHaveAttribute("data-status", "succeeded", {
+    timeout: 180_000,
+  });
+  await expect(page.locator("[data-step='promote:r1@xen2']")).toHaveAttribute("data-status", "succeeded");
+  await page.screenshot({ path: test.info().outputPath("failover-job.png"), fullPage: true });
+
+  await page.goto("/");
+  await expect(page.getByTestId("resource-r1").getByTestId("side-xen2").getByTestId("role")).toHaveText(
+    "Primary",
+  );
+  await expect(page.getByTestId("vm-db1-state")).toContainText("running");
+  const incidents = await (await request.get("/api/incidents")).json();
+  expect(incidents[0]).toMatchObject({ kind: "failover", severity: "critical", host: "xen1" });
+  expect(incidents[0].closedAt).not.toBeNull();
+});

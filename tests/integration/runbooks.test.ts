@@ -198,7 +198,7 @@ describe("failover, failback, switchover on the simulated farm", () => {
     fault({ action: "write-load", vm: "db1", kiBps: 500 * 1024 });
     await new Promise((r) => setTimeout(r, 500));
     fault({ action: "write-load", vm: "db1", kiBps: 16 });
-    farm.store.update((w) => void (w.resources["r1"]!.resyncRateKiBps = 20 * 1024)); // a slow link: 20 MiB/s
+    farm.store.update((w) => void (w.resources["r1"]!.resyncRateKiBps = 1024)); // a slow link: 1 MiB/s
     fault({ action: "power-on", host: "xen1" });
     // xen2 wrote while xen1 was down: r1 resyncs towards xen1 (a bitmap resync) as soon as they connect.
     expect(world().resources["r1"]!.resync).toMatchObject({ source: "xen2", target: "xen1" });
@@ -209,6 +209,11 @@ describe("failover, failback, switchover on the simulated farm", () => {
     );
     const during = await engine.plan(request({ kind: "failback", from: "xen2", to: "xen1" }));
     expect(during.blockers.map((b) => b.rule)).toContain("resync-running");
+    // The link gets fast (the test would otherwise wait for a 1 MiB/s resync).
+    farm.store.update((w) => {
+      const sync = w.resources["r1"]!.resync;
+      if (sync) sync.rateKiBps = 10 * 1024 * 1024;
+    });
     await waitFor(
       () => Object.values(world().resources).every((r) => r.resync === null),
       90_000,
@@ -248,23 +253,40 @@ describe("failover, failback, switchover on the simulated farm", () => {
     expect(farm.violations()).toEqual([]);
   }, 120_000);
 
-  it("a planned switchover moves r2 and its VMs to xen1 and back, measuring each VM's downtime", async () => {
+  it("a planned switchover (maintenance of xen2) moves r2 and its VMs to xen1; a failback brings them home", async () => {
     const there = (await engine.submit(request({ kind: "switchover", from: "xen2", to: "xen1" }))) as {
       jobId: string;
     };
     const job = await finished(engine, there.jobId, 150_000);
     expect(failedStep(job)).toBeUndefined();
     expect(world().resources["r2"]!.sides["xen1"]).toMatchObject({ role: "Primary", mounted: true });
-    expect(runningOn("xen2")).toEqual([]);
-    expect(job.report?.downtime).toHaveLength(6);
+    expect(runningOn("xen2")).toEqual([]); // xen2 is free for its maintenance
+    expect(job.report?.downtime.map((d) => d.vm).sort()).toEqual([
+      "admin2",
+      "ftp1",
+      "lvs2",
+      "mail2",
+      "web-ssl2",
+      "web1",
+    ]);
     for (const d of job.report!.downtime) expect(d.seconds).toBeGreaterThan(0);
-    const back = (await engine.submit(request({ kind: "switchover", from: "xen1", to: "xen2" }))) as {
+    // Back: what the switchover moved, and nothing else (r1 and r3 stay on xen1); xen1's VMs get their memory back.
+    const back = (await engine.submit(request({ kind: "failback", from: "xen1", to: "xen2" }))) as {
       jobId: string;
+      plan: { resources: string[] };
     };
+    expect(back.plan.resources).toEqual(["r2"]);
     const job2 = await finished(engine, back.jobId, 150_000);
     expect(failedStep(job2)).toBeUndefined();
     expect(job2.status).toBe("succeeded");
     expect(world().resources["r2"]!.sides["xen2"]).toMatchObject({ role: "Primary", mounted: true });
+    for (const r of ["r1", "r3"]) expect(world().resources[r]!.sides["xen1"]!.role).toBe("Primary");
+    expect(runningOn("xen2")).toEqual(["admin2", "ftp1", "lvs2", "mail2", "web-ssl2", "web1"]);
+    await waitFor(
+      () => runningOn("xen1").every((v) => world().vms[v]!.memoryMiB === world().vms[v]!.maxMemoryMiB),
+      15_000,
+      "xen1's VMs restored",
+    );
     expect(farm.violations()).toEqual([]);
   }, 320_000);
 });
