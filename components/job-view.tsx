@@ -108,6 +108,18 @@ export function JobView({ id }: { id: string }) {
                   <ErrorMessage error={{ code: null, message: job.report.reconciliation }} />
                 </p>
               )}
+              {job.report.restoredAfter && (
+                <>
+                  <h2 className="mt-2 font-semibold">{t("restoredTitle")}</h2>
+                  <ul data-testid="job-restored">
+                    {job.report.restoredAfter.map((d) => (
+                      <li key={d.vm}>
+                        <span translate="no">{d.vm}</span>: {t("duration", { seconds: d.seconds })}
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
               {job.report.downtime.length > 0 && (
                 <>
                   <h2 className="mt-2 font-semibold">{t("downtimeTitle")}</h2>

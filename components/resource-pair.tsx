@@ -48,7 +48,8 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
   const [a, b] = hosts;
   const left = resource.sides.find((s) => s.host === a);
   const right = resource.sides.find((s) => s.host === b);
-  const link = left ?? right;
+  // The link as a host that answers sees it: a stale side still shows what it saw before it stopped answering.
+  const link = [left, right].find((s) => s && !s.stale) ?? left ?? right;
   const syncing = resource.sides.find((s) => s.syncPercent !== null);
   const healthy = resource.sides.every((s) => s.connection === "Connected" && s.disk === "UpToDate");
   return (

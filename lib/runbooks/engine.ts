@@ -339,22 +339,25 @@ export class RunbookEngine {
     },
   ): Promise<void> {
     const marks = extra.marks ?? new Map<string, number>();
+    const seconds = (from: number | undefined, to: number | undefined) =>
+      from !== undefined && to !== undefined ? Math.round((to - from) / 100) / 10 : null;
     const downtime = plan.vms.flatMap((vm) => {
-      const started = marks.get(`started:${vm}`);
-      const stopped =
-        marks.get(`stopped:${vm}`) ?? (plan.kind === "failover" ? startedAt.getTime() : undefined);
-      return started !== undefined && stopped !== undefined
-        ? [{ vm, seconds: Math.round((started - stopped) / 100) / 10 }]
-        : [];
+      const s = seconds(marks.get(`stopped:${vm}`), marks.get(`started:${vm}`));
+      return s === null ? [] : [{ vm, seconds: s }];
+    });
+    const restoredAfter = plan.vms.flatMap((vm) => {
+      const s = seconds(startedAt.getTime(), marks.get(`started:${vm}`));
+      return plan.kind === "failover" && s !== null ? [{ vm, seconds: s }] : [];
     });
     const summary =
       status === "succeeded"
-        ? `${plan.kind} from ${plan.from} to ${plan.to} done: ${plan.resources.join(", ") || "no resource"} on ${plan.to}; ${downtime.length} VM(s) started there.`
+        ? `${plan.kind} from ${plan.from} to ${plan.to} done: ${plan.resources.join(", ") || "no resource"} on ${plan.to}; ${plan.vms.filter((vm) => marks.has(`started:${vm}`)).length} VM(s) started there.`
         : status === "cancelled"
           ? `${plan.kind} from ${plan.from} to ${plan.to} cancelled by the operator.`
           : `${plan.kind} from ${plan.from} to ${plan.to} failed: ${extra.error ?? "see the failed step"}`;
     const report: JobReport = {
       downtime,
+      ...(restoredAfter.length > 0 ? { restoredAfter } : {}),
       summary,
       ...(extra.reconciliation ? { reconciliation: extra.reconciliation } : {}),
       ...(extra.replanned ? { replanned: extra.replanned } : {}),

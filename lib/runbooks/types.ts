@@ -152,8 +152,10 @@ export interface JobView {
 }
 
 export interface JobReport {
-  /** Per VM that moved: how long it was not running (switchover/failback: from its shutdown to its start). */
+  /** Per VM that moved: how long it was not running (switchover/failback: from its clean shutdown to its start). */
   downtime: Array<{ vm: string; seconds: number }>;
+  /** Failover: per VM started, seconds from the job's start (when it died is not known to the panel). */
+  restoredAfter?: Array<{ vm: string; seconds: number }>;
   /** What a restart found and did (reconciliation). */
   reconciliation?: string;
   /** Memory re-planned during the job (a balloon stopped above its target). */

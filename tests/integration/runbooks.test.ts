@@ -189,6 +189,8 @@ describe("failover, failback, switchover on the simulated farm", () => {
       0,
     ]);
     expect(job.report?.summary).toContain("failover from xen1 to xen2 done");
+    expect(job.report?.restoredAfter?.map((r) => r.vm).sort()).toEqual(["cron1", "db1", "irc1"]);
+    expect(job.report?.downtime).toEqual([]); // when the VMs died is not the panel's to know
     expect(await db.incident.count({ where: { kind: "failover", closedAt: { not: null } } })).toBe(1);
     expect(farm.violations()).toEqual([]);
   }, 90_000);
