@@ -1,6 +1,8 @@
 "use client";
 
 import { useTranslations } from "next-intl";
+import { useEffect, useState } from "react";
+import type { HostCapacity } from "@/lib/runbooks/capacity";
 import type { TFarmView } from "@/lib/farm/view";
 import { HostCard } from "./host-card";
 import { ErrorMessage } from "./error-message";
@@ -18,6 +20,12 @@ export function FarmDashboard() {
       <header className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
         <h1 className="text-2xl font-semibold tracking-tight">{t("brand")}</h1>
         <div className="flex flex-wrap items-center gap-4">
+          <a href="/jobs" className="text-sm underline">
+            {t("jobsLink")}
+          </a>
+          <a href="/vms" className="text-sm underline">
+            {t("vmsLink")}
+          </a>
           <LiveIndicator state={state} />
           <LanguageSwitcher />
         </div>
@@ -62,12 +70,39 @@ function LiveIndicator({ state }: { state: FarmState }) {
   );
 }
 
+/** The N+1 check per host (GET /api/capacity), refreshed with the farm. */
+function useCapacity(generatedAt: string): HostCapacity[] {
+  const [capacity, setCapacity] = useState<HostCapacity[]>([]);
+  useEffect(() => {
+    let cancelled = false;
+    void fetch("/api/capacity", { cache: "no-store" })
+      .then((r) => (r.ok ? (r.json() as Promise<HostCapacity[]>) : []))
+      .then((c) => {
+        if (!cancelled) setCapacity(c);
+      })
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, [generatedAt]);
+  return capacity;
+}
+
 function FarmGrid({ farm }: { farm: TFarmView }) {
   const t = useTranslations("dashboard");
+  const capacity = useCapacity(farm.generatedAt);
+  const capacityOf = (host: string) => capacity.find((c) => c.host === host) ?? null;
   const [left, right, ...others] = farm.hosts;
   return (
     <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(18rem,26rem)_minmax(0,1fr)]">
-      {left && <HostCard host={left} hosts={farm.hosts} vms={farm.vms.filter((v) => v.host === left.name)} />}
+      {left && (
+        <HostCard
+          host={left}
+          capacity={capacityOf(left.name)}
+          hosts={farm.hosts}
+          vms={farm.vms.filter((v) => v.host === left.name)}
+        />
+      )}
       <section aria-labelledby="resources-title">
         <h2
           id="resources-title"
@@ -83,10 +118,21 @@ function FarmGrid({ farm }: { farm: TFarmView }) {
         </ul>
       </section>
       {right && (
-        <HostCard host={right} hosts={farm.hosts} vms={farm.vms.filter((v) => v.host === right.name)} />
+        <HostCard
+          host={right}
+          capacity={capacityOf(right.name)}
+          hosts={farm.hosts}
+          vms={farm.vms.filter((v) => v.host === right.name)}
+        />
       )}
       {others.map((h) => (
-        <HostCard key={h.name} host={h} hosts={farm.hosts} vms={farm.vms.filter((v) => v.host === h.name)} />
+        <HostCard
+          key={h.name}
+          host={h}
+          capacity={capacityOf(h.name)}
+          hosts={farm.hosts}
+          vms={farm.vms.filter((v) => v.host === h.name)}
+        />
       ))}
     </div>
   );

@@ -6,13 +6,25 @@ import { Name, Term } from "./i18n/term";
 import { useFormatDateTime } from "./i18n/use-units";
 import { MemoryGauge } from "./memory-gauge";
 import { RunbookActions } from "./runbook-panel";
+import type { HostCapacity } from "@/lib/runbooks/capacity";
 import { VmRow } from "./vm-row";
 
 type Host = TFarmView["hosts"][number];
 type Vm = TFarmView["vms"][number];
 
-export function HostCard({ host, vms, hosts }: { host: Host; vms: Vm[]; hosts: Host[] }) {
+export function HostCard({
+  host,
+  vms,
+  hosts,
+  capacity,
+}: {
+  host: Host;
+  vms: Vm[];
+  hosts: Host[];
+  capacity: HostCapacity | null;
+}) {
   const t = useTranslations("host");
+  const tc = useTranslations("capacity");
   const formatDateTime = useFormatDateTime();
   const running = vms.filter((v) => v.state !== "shutoff").length;
   return (
@@ -53,6 +65,18 @@ export function HostCard({ host, vms, hosts }: { host: Host; vms: Vm[]; hosts: H
       <AgentStatus host={host} />
       <RunbookActions host={host} hosts={hosts} />
       {host.memory && <MemoryGauge host={host.name} memory={host.memory} />}
+      {capacity && capacity.incoming > 0 && host.reachable && (
+        <p
+          data-testid={`capacity-${host.name}`}
+          className={`mt-1 text-xs ${capacity.fits ? "text-slate-600" : "text-red-700"}`}
+        >
+          {capacity.fitsWithoutBallooning
+            ? tc("fitsFree", { from: capacity.from, incoming: capacity.incoming })
+            : capacity.fits
+              ? tc("fitsBalloon", { from: capacity.from, shortfall: capacity.shortfallMiB })
+              : tc("short", { from: capacity.from, vms: capacity.requiredUnstarted.join(", ") })}
+        </p>
+      )}
       <h3 className="mt-4 mb-1 text-sm font-semibold uppercase tracking-wide text-slate-500">
         {t("vmsTitle")}
       </h3>

@@ -139,6 +139,43 @@ test("install/upgrade agent: refused for a simulated host, an unknown host, a ba
   expect((await crossSite.json()).error.code).toBe("FORBIDDEN");
 });
 
+test("VM settings for failover: stored through the API and the page, refused when out of range; the N+1 check per host", async ({
+  page,
+  request,
+}) => {
+  const capacity = await (await request.get("/api/capacity")).json();
+  expect(
+    capacity.map((c: { host: string; from: string; fits: boolean }) => [c.host, c.from, c.fits]),
+  ).toEqual([
+    ["xen1", "xen2", true],
+    ["xen2", "xen1", true],
+  ]);
+  const tooBig = await request.put("/api/vms/ftp1/policy", { data: { minMiB: 4096 } });
+  expect(tooBig.status()).toBe(400);
+  expect((await tooBig.json()).error.details).toMatchObject({ field: "minMiB" });
+  const badField = await request.put("/api/vms/ftp1/policy", { data: { weight: 3 } });
+  expect((await badField.json()).error.details).toMatchObject({
+    field: "weight",
+    rule: "is not a known field",
+  });
+
+  await page.goto("/");
+  await page.getByTestId("language-switcher").selectOption("en");
+  await expect(page.getByTestId("capacity-xen2")).toContainText("every required VM of it would start here");
+  await page.goto("/vms");
+  const row = page.getByTestId("vm-policy-ftp1");
+  await row.getByTestId("policy-priority").fill("95");
+  await row.getByTestId("policy-save").click();
+  await expect(row).toContainText("Saved.");
+  const stored = await (await request.get("/api/vms/policies")).json();
+  expect(stored.find((v: { name: string }) => v.name === "ftp1")).toMatchObject({
+    priority: 95,
+    own: { priority: 95 },
+  });
+  // Back to the default policy: the failover at the end of this suite plans with the defaults.
+  await request.put("/api/vms/ftp1/policy", { data: { priority: null } });
+});
+
 /** What the main path reads and does in each language (different VMs and resources, so both runs see a change). */
 const MAIN_PATH = {
   en: {

@@ -376,10 +376,26 @@ describe("refusals and a panel that dies mid-failover", () => {
         10_000,
         "xen2 seen by the new panel",
       );
+      // Started again and cancelled after its first step: it stops there, the rest marked cancelled.
+      const first = (await restarted.engine.submit(
+        request({ kind: "failover", from: "xen1", to: "xen2", confirmDown: true }),
+      )) as { jobId: string };
+      await waitFor(
+        async () => (await restarted.engine.journal.get(first.jobId))?.steps[0]?.status === "succeeded",
+        30_000,
+        "the first step",
+      );
+      await restarted.engine.cancel(first.jobId);
+      const cancelled = await finished(restarted.engine, first.jobId, 60_000);
+      expect(cancelled.status).toBe("cancelled");
+      expect(cancelled.steps.at(-1)?.status).toBe("cancelled");
+      // And once more: what is already done (r1 Primary on xen2) is not done again.
       const again = (await restarted.engine.submit(
         request({ kind: "failover", from: "xen1", to: "xen2", confirmDown: true }),
       )) as { jobId: string };
-      expect((await finished(restarted.engine, again.jobId)).status).toBe("succeeded");
+      const done = await finished(restarted.engine, again.jobId);
+      expect(done.status).toBe("succeeded");
+      expect(done.steps[0]).toMatchObject({ key: "promote:r1@xen2", note: "Already done." });
       expect(farm.violations()).toEqual([]);
     } finally {
       restarted.service.stop();
