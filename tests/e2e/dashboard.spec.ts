@@ -208,7 +208,7 @@ const MAIN_PATH = {
  * Latin letters too, and the farm's own names (hosts, VMs, resources) when a sentence mentions them.
  */
 const LATIN_IN_JAPANESE = new Set([
-  ...["Tandem", "DRBD", "VM", "CPU", "MiB", "GiB", "README", "tandem.config.json"],
+  ...["Tandem", "DRBD", "VM", "CPU", "MiB", "GiB", "README", "tandem.config.json", "N" /* N+1 */],
   ...["Xen", "KVM", "xl", "xm", "xend", "libvirt", "virsh", "SSH"],
   ...["xen1", "xen2", "r1", "r2", "r3", "r4", ...Object.keys(TABLE_3)],
 ]);
