@@ -153,6 +153,114 @@ describe("the lab over real SSH", () => {
   });
 });
 
+describe("a failover and a failback in the lab, over real SSH", () => {
+  it("xen1 crashes (its link goes down): failover to xen2; xen1 comes back: failback after the resync", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const os = await import("node:os");
+    const { createDb } = await import("../../lib/db");
+    const { RunbookEngine } = await import("../../lib/runbooks/engine");
+    const { ZRunbookRequest } = await import("../../lib/runbooks/types");
+    const { WorldStore } = await import("../../agents/sim/store");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-lab-db-"));
+    const url = `file:${path.join(dir, "tandem.db")}`;
+    const migrate = spawnSync(
+      process.execPath,
+      [path.resolve(import.meta.dirname, "../../scripts/prisma.mjs"), "migrate", "deploy"],
+      { env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" },
+    );
+    expect(migrate.status, migrate.stderr).toBe(0);
+    const db = createDb(url);
+    const store = new WorldStore(lab.simDir);
+    store.setSpeed(10); // a domain builds in 0.2 s, a guest boots in 2 s
+    const resources = [
+      { name: "r1", mountPoint: "/srv/r1" },
+      { name: "r2", mountPoint: "/srv/r2" },
+      { name: "r3", mountPoint: "/srv/r3" },
+      { name: "r4", mountPoint: null },
+    ];
+    const service = new FarmService({
+      simulated: false,
+      hosts: lab.hosts.map((h) => ({
+        name: h.name,
+        address: h.address,
+        transport: createSshTransport({
+          host: h.address,
+          username: lab.user,
+          privateKey: fs.readFileSync(lab.clientKey),
+          hostKeySha256: h.hostKeySha256,
+          agentArgv: ["ignored"],
+          keepaliveIntervalMs: 500,
+          keepaliveCountMax: 2,
+          readyTimeoutMs: 3_000,
+        }),
+      })),
+      resources,
+    });
+    const engine = new RunbookEngine({ farm: service, db, resources, pollMs: 200 });
+    const run = async (kind: "failover" | "failback", from: string, to: string) => {
+      const r = (await engine.submit(
+        ZRunbookRequest.parse({ kind, from, to, confirmDown: kind === "failover" }),
+      )) as {
+        jobId: string;
+      };
+      let job = await engine.journal.get(r.jobId);
+      await waitFor(
+        async () => (
+          (job = await engine.journal.get(r.jobId)),
+          job !== null && job.status !== "running" && job.status !== "queued"
+        ),
+        120_000,
+        `the ${kind}`,
+      );
+      return job!;
+    };
+    await service.start();
+    try {
+      await waitForWholeFarm(service, 20_000);
+      simCli("fault", "crash", "host=xen1");
+      expect(linkState("xen1")).toBe("DOWN");
+      await waitFor(
+        () => service.getView().hosts.find((h) => h.name === "xen1")?.reachable === false,
+        15_000,
+        "xen1 unreachable",
+      );
+      const failover = await run("failover", "xen1", "xen2");
+      expect(failover.steps.filter((s) => s.status !== "succeeded")).toEqual([]);
+      expect(store.read().resources["r1"]!.sides["xen2"]).toMatchObject({ role: "Primary", mounted: true });
+      // Every command went over SSH to xen2's agent, with its exit code.
+      expect(failover.steps[0]!.commands[0]).toMatchObject({
+        host: "xen2",
+        argv: ["drbdadm", "primary", "r1"],
+        exitCode: 0,
+      });
+
+      simCli("fault", "power-on", "host=xen1");
+      await waitFor(
+        () => service.getView().hosts.find((h) => h.name === "xen1")?.reachable === true,
+        40_000,
+        "xen1 back over SSH",
+      );
+      await waitFor(
+        async () =>
+          (await engine.plan(ZRunbookRequest.parse({ kind: "failback", from: "xen2", to: "xen1" }))).blockers
+            .length === 0,
+        60_000,
+        "the resync to finish",
+      );
+      const failback = await run("failback", "xen2", "xen1");
+      expect(failback.steps.filter((s) => s.status !== "succeeded")).toEqual([]);
+      const w = store.read();
+      for (const r of ["r1", "r3"])
+        expect(w.resources[r]!.sides["xen1"]).toMatchObject({ role: "Primary", mounted: true });
+      expect(Object.values(w.vms).filter((v) => v.host === "xen1" && v.domId !== null)).toHaveLength(7);
+    } finally {
+      service.stop();
+      await db.$disconnect();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
 describe("faults in the lab (last: they leave xen2 without its Primary)", () => {
   it("a powered-off lab host stops answering too; power-on brings it back with its DRBD reconnecting", async () => {
     const c = client("xen2");
