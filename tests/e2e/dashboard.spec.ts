@@ -373,11 +373,11 @@ test("the Simulation panel injects a fault: cutting xen1's management network ma
   await expect(page.getByTestId("host-xen1-status")).toContainText("Reachable", { timeout: 10_000 });
 });
 
-test("failover from the browser: refused while xen1 still runs behind a cut management network; after its crash, planned, confirmed and run", async ({
+test("failover and failback from the browser: refused while xen1 still runs behind a cut management network; after its crash, planned, confirmed and run; back home once the resync is over", async ({
   page,
   request,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(600_000);
   await page.goto("/");
   await page.getByTestId("language-switcher").selectOption("en");
 
@@ -426,4 +426,28 @@ test("failover from the browser: refused while xen1 still runs behind a cut mana
   const incidents = await (await request.get("/api/incidents")).json();
   expect(incidents[0]).toMatchObject({ kind: "failover", severity: "critical", host: "xen1" });
   expect(incidents[0].closedAt).not.toBeNull();
+
+  // xen1 is repaired: once the resync is over, everything goes home from the browser too.
+  await request.post("/api/sim/faults", { data: { action: "power-on", host: "xen1" } });
+  await expect(page.getByTestId("host-xen1-status")).toContainText("Reachable", { timeout: 60_000 });
+  await page.getByTestId("runbook-failback-xen2").click();
+  const failback = page.getByTestId("runbook-plan-failback");
+  await expect(failback.getByTestId("runbook-steps")).toContainText("Promote r1 on xen1");
+  await expect(async () => {
+    await failback.getByRole("button", { name: "Plan again" }).click();
+    await expect(failback.getByTestId("runbook-blockers")).toHaveCount(0, { timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(failback.getByTestId("runbook-type-host")).toHaveCount(0); // nothing forced: no name to type
+  await failback.getByTestId("runbook-start").click();
+  await expect(page).toHaveURL(/\/jobs\/[a-z0-9]+$/);
+  await expect(page.getByTestId("job-status")).toHaveAttribute("data-status", "succeeded", {
+    timeout: 240_000,
+  });
+  await expect(page.getByTestId("job-downtime")).toContainText("db1");
+  await page.screenshot({ path: test.info().outputPath("failback-job.png"), fullPage: true });
+  await page.goto("/");
+  await expect(page.getByTestId("resource-r1").getByTestId("side-xen1").getByTestId("role")).toHaveText(
+    "Primary",
+  );
+  await expect(page.getByTestId("host-xen1-status")).toContainText("7 of 7 VMs running");
 });

@@ -402,3 +402,44 @@ describe("refusals and a panel that dies mid-failover", () => {
     }
   }, 120_000);
 });
+
+describe("a restart in the middle of an idempotent step", () => {
+  it("resumes the job: the interrupted step is checked, run again if needed, and the job completes", async () => {
+    // The farm as the previous test left it: r1 and r3 failed over to xen2, xen1 crashed. xen1 comes back.
+    fault({ action: "power-on", host: "xen1" });
+    ({ service, engine } = startPanel());
+    await service.start();
+    await waitForWholeFarm(service, 30_000);
+    await waitFor(
+      async () =>
+        (await engine.plan(request({ kind: "failback", from: "xen2", to: "xen1" }))).blockers.length === 0,
+      60_000,
+      "the resync",
+    );
+    const { jobId, plan } = (await engine.submit(
+      request({ kind: "failback", from: "xen2", to: "xen1" }),
+    )) as {
+      jobId: string;
+      plan: { steps: Array<{ key: string }> };
+    };
+    const umount = plan.steps.findIndex((s) => s.key === "umount:r1@xen2");
+    await waitFor(
+      async () => (await engine.journal.get(jobId))?.steps[umount]?.status === "running",
+      60_000,
+      "the unmount of r1 on xen2",
+    );
+    engine.halt();
+    service.stop();
+    await new Promise((r) => setTimeout(r, 1_000));
+
+    ({ service, engine } = startPanel());
+    await service.start();
+    await engine.recover(15_000);
+    const job = await finished(engine, jobId, 120_000);
+    expect(job.status).toBe("succeeded");
+    expect(job.report?.reconciliation).toMatch(/umount:r1@xen2 was running when the panel stopped/);
+    for (const r of ["r1", "r3"])
+      expect(world().resources[r]!.sides["xen1"]).toMatchObject({ role: "Primary", mounted: true });
+    expect(farm.violations()).toEqual([]);
+  }, 240_000);
+});
