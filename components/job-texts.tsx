@@ -2,27 +2,10 @@
 
 import { useTranslations } from "next-intl";
 import type { StepName } from "@/lib/runbooks/types";
+import { PLAN_RULES } from "@/lib/runbooks/rules";
+import { REFUSAL_RULES } from "@/lib/runbooks/promotion";
 
-const RULES = new Set([
-  "source-reachable",
-  "source-unreachable",
-  "target-unreachable",
-  "nothing-to-move",
-  "nothing-to-fail-back",
-  "resync-running",
-  "no-memory",
-  "split-brain",
-  "two-primaries",
-  "local-role-unknown",
-  "local-disk-unusable",
-  "peer-role-unknown",
-  "reconnect-first",
-  "confirm-peer-down",
-  "local-not-uptodate",
-  "job-running",
-  "shutdown-timeout",
-  "vm-runs-elsewhere",
-]);
+const RULES: ReadonlySet<string> = new Set([...PLAN_RULES, ...REFUSAL_RULES]);
 
 /** Why a runbook or a step was refused, in the reader's language (the English evidence follows it). */
 export function RuleText({ rule, host }: { rule: string; host: string }) {

@@ -5,7 +5,7 @@
  */
 import type { TFarmView } from "../farm/view";
 import { nPlusOne, type NPlusOneCheck } from "./memory-plan";
-import type { VmPolicy } from "./plan";
+import { RUNNING_STATES, type VmPolicy } from "./plan";
 
 export interface HostCapacity extends NPlusOneCheck {
   host: string;
@@ -13,8 +13,6 @@ export interface HostCapacity extends NPlusOneCheck {
   from: string;
   incoming: number;
 }
-
-const RUNNING = new Set(["running", "blocked", "paused", "shutdown"]);
 
 export function capacityChecks(
   view: TFarmView,
@@ -24,8 +22,8 @@ export function capacityChecks(
   return view.hosts.flatMap((host) => {
     const other = view.hosts.find((h) => h.name !== host.name);
     if (!other || !host.memory) return [];
-    const mine = view.vms.filter((v) => v.host === host.name && RUNNING.has(v.state));
-    const theirs = view.vms.filter((v) => v.host === other.name && RUNNING.has(v.state));
+    const mine = view.vms.filter((v) => v.host === host.name && RUNNING_STATES.has(v.state));
+    const theirs = view.vms.filter((v) => v.host === other.name && RUNNING_STATES.has(v.state));
     const running = mine.map((v) => {
       const p = policyOf(v.name, v.maxMemoryMiB);
       return {

@@ -41,7 +41,8 @@ export interface PlanInput {
   marginMiB: number;
 }
 
-const RUNNING_STATES = new Set(["running", "blocked", "paused", "shutdown"]);
+/** VM states in which a domain exists on its host (it holds memory, its disk is open). */
+export const RUNNING_STATES: ReadonlySet<string> = new Set(["running", "blocked", "paused", "shutdown"]);
 /** Real-time deadlines per step. */
 const DEADLINE_MS = {
   promote: 120_000,

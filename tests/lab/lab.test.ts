@@ -63,6 +63,20 @@ const simCli = (...args: string[]) =>
 const linkState = (name: string) =>
   /state (\w+)/.exec(inNamespace(name, "ip", "-o", "link", "show", "eth0").toString())?.[1];
 
+/** The panel's SSH transport to a lab host (its forced command runs the agent, whatever argv says). */
+const farmTransport = (
+  h: Lab["hosts"][number],
+  options: Partial<Parameters<typeof createSshTransport>[0]> = {},
+) =>
+  createSshTransport({
+    host: h.address,
+    username: lab.user,
+    privateKey: fs.readFileSync(lab.clientKey),
+    hostKeySha256: h.hostKeySha256,
+    agentArgv: ["ignored: the key's forced command runs the agent"],
+    ...options,
+  });
+
 beforeAll(() => {
   if (!fs.existsSync(LAB_FILE)) throw new Error("no lab: run `npm run lab:up` first (as root)");
   lab = JSON.parse(fs.readFileSync(LAB_FILE, "utf8")) as Lab;
@@ -128,13 +142,7 @@ describe("the lab over real SSH", () => {
       hosts: lab.hosts.map((h) => ({
         name: h.name,
         address: h.address,
-        transport: createSshTransport({
-          host: h.address,
-          username: lab.user,
-          privateKey: fs.readFileSync(lab.clientKey),
-          hostKeySha256: h.hostKeySha256,
-          agentArgv: ["ignored"],
-        }),
+        transport: farmTransport(h),
       })),
       resources: [],
     });
@@ -183,12 +191,7 @@ describe("a failover and a failback in the lab, over real SSH", () => {
       hosts: lab.hosts.map((h) => ({
         name: h.name,
         address: h.address,
-        transport: createSshTransport({
-          host: h.address,
-          username: lab.user,
-          privateKey: fs.readFileSync(lab.clientKey),
-          hostKeySha256: h.hostKeySha256,
-          agentArgv: ["ignored"],
+        transport: farmTransport(h, {
           keepaliveIntervalMs: 500,
           keepaliveCountMax: 2,
           readyTimeoutMs: 3_000,

@@ -137,3 +137,15 @@ describe("chooseLocale", () => {
     expect(chooseLocale(undefined, ";;,q=x")).toBe("en");
   });
 });
+
+describe("runbook refusals", () => {
+  it("every rule the plan or the promotion gate can give has words in both catalogues", async () => {
+    const { PLAN_RULES } = await import("../../../lib/runbooks/rules");
+    const { REFUSAL_RULES } = await import("../../../lib/runbooks/promotion");
+    for (const locale of LOCALES)
+      expect(
+        [...PLAN_RULES, ...REFUSAL_RULES].filter((rule) => !CATALOGUES[locale].has(`runbook.rule.${rule}`)),
+        locale,
+      ).toEqual([]);
+  });
+});
