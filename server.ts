@@ -16,6 +16,7 @@ import { FARM_ROOM, type ClientToServerEvents, type ServerToClientEvents } from 
 import { setRuntime } from "./lib/runtime";
 import { setupSimFarm } from "./lib/sim/sim-farm";
 import { RunbookEngine } from "./lib/runbooks/engine";
+import type { FenceDevice } from "./lib/runbooks/fence";
 import type { WorldStore } from "./agents/sim/store";
 import { createSshTransport } from "./lib/transport/ssh";
 
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   let hosts: FarmHostSpec[];
   let resources: ResourceMeta[];
   let simStore: WorldStore | undefined;
+  let fences: Record<string, FenceDevice>;
   if (config) {
     log(`managing the hosts of ${configFile} over SSH`);
     hosts = config.hosts.map((h, i) => {
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
       };
     });
     resources = config.resources;
+    fences = Object.fromEntries(config.hosts.flatMap((h) => (h.fence ? [[h.name, h.fence]] : [])));
   } else {
     const sim = setupSimFarm({
       simDir: path.join(env.dataDir, "sim"),
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     hosts = sim.hosts;
     resources = sim.resources;
     simStore = sim.store;
+    fences = sim.fences;
   }
 
   const db = createDb(env.databaseUrl);
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
     log,
     agentBundle: () => fs.readFileSync(path.join(root, "agents", "dist", "tandem-agent.js")),
   });
-  const runbooks = new RunbookEngine({ farm, db, resources, log });
+  const runbooks = new RunbookEngine({ farm, db, resources, log, fences });
   setRuntime({ farm, runbooks, db, ...(simStore ? { sim: { store: simStore } } : {}) });
 
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });

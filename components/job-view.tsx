@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import { io } from "socket.io-client";
 import type { JobView as TJobView } from "@/lib/runbooks/types";
 import { ErrorMessage } from "./error-message";
-import { LanguageSwitcher } from "./language-switcher";
+import { PageHeader } from "./page-header";
 import { StepLabel } from "./job-texts";
 
 const STATUS_STYLE: Record<string, string> = {
@@ -57,17 +57,12 @@ export function JobView({ id }: { id: string }) {
 
   return (
     <main className="mx-auto max-w-5xl p-4 sm:p-6">
-      <header className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
-        <nav className="flex gap-4 text-sm">
-          <a href="/" className="underline">
-            {t("back")}
-          </a>
-          <a href="/jobs" className="underline">
-            {t("all")}
-          </a>
-        </nav>
-        <LanguageSwitcher />
-      </header>
+      <PageHeader
+        links={[
+          { href: "/", label: t("back") },
+          { href: "/jobs", label: t("all") },
+        ]}
+      />
       {error && (
         <p role="alert" className="rounded bg-red-50 px-2 py-1 text-red-900">
           <ErrorMessage error={error} />
@@ -208,15 +203,7 @@ export function JobList() {
   }, []);
   return (
     <main className="mx-auto max-w-5xl p-4 sm:p-6">
-      <header className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
-        <h1 className="text-xl font-semibold">{t("listTitle")}</h1>
-        <nav className="flex gap-4 text-sm">
-          <a href="/" className="underline">
-            {t("back")}
-          </a>
-          <LanguageSwitcher />
-        </nav>
-      </header>
+      <PageHeader title={t("listTitle")} links={[{ href: "/", label: t("back") }]} />
       {jobs === null && <p className="text-slate-500">{t("loading")}</p>}
       {jobs?.length === 0 && <p className="text-slate-500">{t("none")}</p>}
       <ul className="space-y-1" data-testid="job-list">

@@ -26,6 +26,8 @@ const FIELDS: Record<
   "restore-link": ["resource", "allResources"],
   "cut-mgmt": ["host"],
   "restore-mgmt": ["host"],
+  "cut-bmc": ["host"],
+  "restore-bmc": ["host"],
   "fail-disk": ["host", "resource"],
   "replace-disk": ["host", "resource"],
   "hang-command": ["host", "tool"],

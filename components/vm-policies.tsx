@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import type { VmPolicyView } from "@/lib/runbooks/policies";
 import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
-import { LanguageSwitcher } from "./language-switcher";
+import { PageHeader } from "./page-header";
 
 /** Each VM's settings for degraded mode (minimum memory, priority, required), editable and stored. */
 export function VmPolicies() {
@@ -18,15 +18,7 @@ export function VmPolicies() {
   }, []);
   return (
     <main className="mx-auto max-w-5xl p-4 sm:p-6">
-      <header className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
-        <h1 className="text-xl font-semibold">{t("title")}</h1>
-        <nav className="flex gap-4 text-sm">
-          <a href="/" className="underline">
-            {t("back")}
-          </a>
-          <LanguageSwitcher />
-        </nav>
-      </header>
+      <PageHeader title={t("title")} links={[{ href: "/", label: t("back") }]} />
       <p className="mb-3 max-w-3xl text-sm text-slate-700">{t("intro")}</p>
       <table className="text-sm" data-testid="vm-policies">
         <thead>

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { AppError } from "./errors";
 import { ZDevicePath } from "../agents/protocol/validation";
 import { DEFAULT_AGENT_PATH } from "./agent-install/install-agent";
+import { ZFenceConfig } from "./runbooks/fence";
 
 const ZHostName = z
   .string()
@@ -39,6 +40,11 @@ export const ZFarmConfig = z
             agentCommand: z.array(z.string().min(1)).min(1).optional(),
             /** Memory to keep free to take over the peer's VMs, MiB (the paper keeps 1 GiB). */
             standbyMiB: z.number().int().min(0).default(1024),
+            /**
+             * The host's fence device: a fence-agents program and its options, run by the panel with
+             * `--action=off` before a failover promotes anything while the host does not answer.
+             */
+            fence: ZFenceConfig.optional(),
           })
           .strict()
           .transform((h) => ({ ...h, agentCommand: h.agentCommand ?? ["node", h.agentPath, "serve"] })),

@@ -7,6 +7,8 @@ export const FAULT_ACTIONS = [
   "restore-link",
   "cut-mgmt",
   "restore-mgmt",
+  "cut-bmc",
+  "restore-bmc",
   "fail-disk",
   "replace-disk",
   "hang-command",

@@ -107,6 +107,7 @@ export function applyFault(world: SimWorld, fault: TFault): void {
     case "power-off": {
       const host = hostOf(world, fault);
       host.power = "off";
+      host.panicked = false;
       host.rebootAtSimMs = null;
       stopHost(world, host.name);
       return;
@@ -116,6 +117,7 @@ export function applyFault(world: SimWorld, fault: TFault): void {
       // host reboots by itself (`rebootAfterSec`, as with panic=N).
       const host = hostOf(world, fault);
       host.power = "off";
+      host.panicked = true;
       host.rebootAtSimMs =
         fault.rebootAfterSec === undefined ? null : world.settledAtSimMs + fault.rebootAfterSec * 1000;
       stopHost(world, host.name);
@@ -125,6 +127,7 @@ export function applyFault(world: SimWorld, fault: TFault): void {
       const host = hostOf(world, fault);
       if (host.power === "on") return;
       host.power = "on";
+      host.panicked = false;
       host.rebootAtSimMs = null;
       bootHost(world, host.name);
       return;
@@ -141,6 +144,11 @@ export function applyFault(world: SimWorld, fault: TFault): void {
       if (fault.action === "restore-link") retryHandshakes(world);
       return;
     }
+    case "cut-bmc":
+    case "restore-bmc":
+      // The host's management controller stops (or starts again) answering its fence agent.
+      hostOf(world, fault).bmcUp = fault.action === "restore-bmc";
+      return;
     case "cut-mgmt":
     case "restore-mgmt":
       hostOf(world, fault).mgmtUp = fault.action === "restore-mgmt";
@@ -193,6 +201,7 @@ export function rebootCrashedHosts(world: SimWorld): void {
   for (const host of Object.values(world.hosts))
     if (host.power === "off" && host.rebootAtSimMs !== null && host.rebootAtSimMs <= world.settledAtSimMs) {
       host.power = "on";
+      host.panicked = false;
       host.rebootAtSimMs = null;
       bootHost(world, host.name);
     }

@@ -34,6 +34,10 @@ export interface SimHost {
   rebootAtSimMs: number | null;
   /** The panel can reach the host's management address (a cut-mgmt fault clears it). */
   mgmtUp: boolean;
+  /** Stopped by a crash (a kernel panic): the machine is still powered, as its BMC sees it, until powered off. */
+  panicked?: boolean;
+  /** The host's management controller (BMC) answers its fence agent; a cut-bmc fault sets it false (absent: true). */
+  bmcUp?: boolean;
   /** The host's LVM volume group (the backing devices of its DRBD resources are LVs in it). */
   vg: { name: string; sizeBytes: number; lvs: Array<{ name: string; sizeBytes: number }> };
   /** hang-command / slow-command faults, by tool. */

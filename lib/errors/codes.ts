@@ -45,6 +45,11 @@ export const ERROR_CODES = {
   DRBD_STATE_CHANGE_FAILED: { http: 409, userMessage: "DRBD refused the state change." },
   /** drbdadm could not parse or accept a resource configuration. */
   DRBD_CONFIG_INVALID: { http: 400, userMessage: "The DRBD configuration is not valid." },
+  /** A host's fence device did not confirm that the host is powered off (failed, timed out, did not answer). */
+  FENCE_FAILED: {
+    http: 502,
+    userMessage: "The fence device did not confirm that the host is powered off.",
+  },
   /** The host has not enough free memory for the VM (start or memory change). */
   VM_NOT_ENOUGH_MEMORY: { http: 409, userMessage: "The host has not enough free memory for this VM." },
   /** Input failed validation; `field` and `rule` name what is wrong. */

@@ -9,6 +9,7 @@ import type { FarmService } from "../farm/farm-service";
 import type { ResourceMeta } from "../farm/view";
 import type { MethodName, ParamsOf, ResultOf } from "../../agents/protocol/methods";
 import type { TDrbdStatus } from "../../agents/protocol/schemas";
+import { runFence, type FenceDevice } from "./fence";
 import { JobJournal } from "./journal";
 import { buildPlan } from "./plan";
 import { loadVmPolicies } from "./policies";
@@ -32,6 +33,8 @@ export interface RunbookEngineOptions {
   /** Memory kept free on a host that receives VMs, beyond the plan (default 128 MiB). */
   marginMiB?: number;
   log?: (line: string) => void;
+  /** Fence devices by host name (fence.ts): a failover fences an unreachable host that has one. */
+  fences?: Partial<Record<string, FenceDevice>>;
 }
 
 export type JobChange = { id: string; status: JobView["status"] };
@@ -81,6 +84,9 @@ export class RunbookEngine {
       policyOf: policies,
       lastMove,
       marginMiB: this.options.marginMiB ?? 128,
+      fences: Object.fromEntries(
+        Object.entries(this.options.fences ?? {}).map(([host, device]) => [host, device!.command]),
+      ),
     });
   }
 
@@ -304,6 +310,41 @@ export class RunbookEngine {
         } finally {
           if (!this.halted) await this.journal.stepDetail(jobId, index, detail);
         }
+      },
+      fence: async (host, action) => {
+        const device = this.options.fences?.[host];
+        if (!device) {
+          detail.note = joinNote(detail.note, `${host} has no fence device configured.`);
+          return "unknown";
+        }
+        const call: CallRecord = {
+          host: "panel",
+          method: `fence.${action}`,
+          params: { host },
+          startedAt: new Date().toISOString(),
+          durationMs: null,
+          ok: null,
+          commands: [],
+        };
+        detail.calls.push(call);
+        await this.journal.stepDetail(jobId, index, detail); // the intent, before the command
+        const outcome = await runFence(device, action);
+        const ok = outcome.status !== "unknown";
+        Object.assign(call, {
+          ok,
+          commands: [outcome.record],
+          durationMs: outcome.record.durationMs,
+          ...(ok
+            ? {}
+            : {
+                error: {
+                  code: "FENCE_FAILED",
+                  message: `${outcome.record.argv[0]} exited ${outcome.record.timedOut ? "at its timeout" : String(outcome.record.exitCode)}: ${outcome.record.output.trim().slice(-300)}`,
+                },
+              }),
+        });
+        if (!this.halted) await this.journal.stepDetail(jobId, index, detail);
+        return outcome.status;
       },
       read: <M extends MethodName>(host: string, method: M, params: ParamsOf<M>): Promise<ResultOf<M>> =>
         farm.client(host).call(method, params),

@@ -39,6 +39,8 @@ export interface PlanInput {
   lastMove: JobView | null;
   /** Memory kept free on the receiving host beyond the plan (MiB). */
   marginMiB: number;
+  /** Each host's fence command, when one is configured (argv without `--action`; see fence.ts). */
+  fences?: Partial<Record<string, readonly string[]>>;
 }
 
 /** VM states in which a domain exists on its host (it holds memory, its disk is open). */
@@ -46,6 +48,8 @@ export const RUNNING_STATES: ReadonlySet<string> = new Set(["running", "blocked"
 /** Real-time deadlines per step. */
 const DEADLINE_MS = {
   promote: 120_000,
+  /** Beyond the fence agent's own timeout (it is its own deadline); see engine.ts. */
+  fence: 30_000,
   demote: 60_000,
   fsck: 3_600_000,
   mount: 120_000,
@@ -78,7 +82,8 @@ export function buildPlan(input: PlanInput): RunbookPlan {
   const fromHost = view.hosts.find((h) => h.name === from)!;
   const toHost = view.hosts.find((h) => h.name === to)!;
   const fromUp = fromHost.reachable && input.drbd[from] !== undefined;
-  if (!toHost.reachable || input.drbd[to] === undefined)
+  const toUp = toHost.reachable && input.drbd[to] !== undefined;
+  if (!toUp)
     blockers.push({ rule: "target-unreachable", message: `${to} does not answer: it cannot take over.` });
   if (kind === "failover" && fromUp)
     blockers.push({
@@ -143,6 +148,16 @@ export function buildPlan(input: PlanInput): RunbookPlan {
         });
     }
 
+  // A failover to a host that does not answer fences it first, when it has a fence device: the promotion then
+  // rests on the device's word that it is off. With the operator's confirmation too, a failing fence is noted,
+  // not fatal (the device may have lost power with its host).
+  const fenceCommand = kind === "failover" && !fromUp ? input.fences?.[from] : undefined;
+  if (fenceCommand)
+    warnings.push({
+      code: "fence",
+      message: `${from} does not answer: it will be powered off by its fence device (${fenceCommand[0]}) before anything is promoted on ${to}.`,
+    });
+
   // The promotion gate, as the farm is now (a switchover's `from` is still Primary: judged as after its demotion).
   const promotions = resources.map((resource) => {
     const local = report(input.drbd[to], resource);
@@ -157,7 +172,13 @@ export function buildPlan(input: PlanInput): RunbookPlan {
         kind === "failover"
           ? { reachable: fromUp, ...(fromUp && peerRole ? { role: peerRole } : {}) }
           : { reachable: true },
-      peerConfirmedDown: request.confirmDown && !fromUp ? { by: "operator" } : null,
+      peerConfirmedDown: fromUp
+        ? null
+        : fenceCommand
+          ? { by: "fence", command: fenceCommand.join(" ") }
+          : request.confirmDown
+            ? { by: "operator" }
+            : null,
       splitBrain: false,
       ...(request.force ? { force: { acceptDataLoss: true, byAdmin: true } } : {}),
     });
@@ -216,7 +237,8 @@ export function buildPlan(input: PlanInput): RunbookPlan {
         ),
       }
     : null;
-  if (memoryPlan && !memoryPlan.fits) {
+  // A host that does not answer has no known free memory: its own blocker says so, not a memory shortage.
+  if (memoryPlan && !memoryPlan.fits && toUp) {
     const names = memoryPlan.requiredUnstarted.join(", ");
     if (kind === "failover")
       warnings.push({
@@ -245,6 +267,18 @@ export function buildPlan(input: PlanInput): RunbookPlan {
       : [];
 
   const steps = buildSteps({ ...input, moving: resources, vms, memoryPlan, restoreMemory, promotions });
+  if (fenceCommand && resources.length > 0)
+    steps.unshift({
+      key: `fence:${from}`,
+      name: "fence",
+      host: from,
+      // required: without the operator's confirmation, nothing is promoted unless the device confirms the power off.
+      params: { host: from, required: !request.confirmDown },
+      call: null,
+      commands: [[...fenceCommand, "--action=off"]],
+      idempotent: true,
+      deadlineMs: DEADLINE_MS.fence,
+    });
   return {
     kind,
     from,

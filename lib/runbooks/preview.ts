@@ -51,5 +51,7 @@ export function previewCommands(step: Omit<PlannedStep, "commands">, hypervisor:
     }
     case "check-memory":
       return [];
+    case "fence":
+      return []; // the panel runs it, with the host's configured command: plan.ts fills it in
   }
 }

@@ -10,6 +10,7 @@ import { explainReason, planMemory } from "./memory-plan";
 import { decidePromotion } from "./promotion";
 import { report } from "./plan";
 import type { PlannedStep, RunbookPlan, StepName } from "./types";
+import type { PowerStatus } from "./fence";
 
 /** Balloons are done within this many MiB of their target. */
 export const BALLOON_TOLERANCE_MIB = 32;
@@ -20,6 +21,11 @@ export interface StepContext {
   act<M extends MethodName>(host: string, method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
   /** A read of the host's state (not journaled). */
   read<M extends MethodName>(host: string, method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
+  /**
+   * Runs the host's fence device with `--action=off` or `--action=status` on the panel's machine, journaled as
+   * a call; resolves with what the device reports ("unknown" when it failed or the host has none).
+   */
+  fence(host: string, action: "off" | "status"): Promise<PowerStatus>;
   /** Whether the panel has a working session to the host now. */
   reachable(host: string): boolean;
   sleep(ms: number): Promise<void>;
@@ -77,14 +83,24 @@ const promote: StepBehaviour = {
         peerReachable = false;
       }
     }
-    // The gate decides on what the hosts report now, not on what the plan saw.
+    // The gate decides on what the hosts report now, not on what the plan saw; a fenced peer is asked again.
+    const fenced =
+      !peerReachable && ctx.plan.steps.some((s) => s.name === "fence" && s.host === peer)
+        ? (await ctx.fence(peer, "status")) === "off"
+        : false;
     const decision = decidePromotion({
       resource,
       localHost: step.host,
       peerHost: peer,
       local: await roleOn(ctx, step.host, resource),
       peerObserved: { reachable: peerReachable, ...(peerReachable && peerRole ? { role: peerRole } : {}) },
-      peerConfirmedDown: ctx.plan.options.confirmDown && !peerReachable ? { by: "operator" } : null,
+      peerConfirmedDown: peerReachable
+        ? null
+        : fenced
+          ? { by: "fence", command: fenceCommandOf(ctx.plan, peer) }
+          : ctx.plan.options.confirmDown
+            ? { by: "operator" }
+            : null,
       splitBrain: false,
       ...(ctx.plan.options.force ? { force: { acceptDataLoss: true, byAdmin: true } } : {}),
     });
@@ -98,6 +114,35 @@ const promote: StepBehaviour = {
     if (decision.action === "none") return;
     await ctx.act(step.host, "drbd.primary", { resource, force: decision.forced });
     await waitUntil(ctx, `${resource} Primary on ${step.host}`, () => promote.done(ctx, step));
+  },
+};
+
+const fenceCommandOf = (plan: RunbookPlan, host: string) =>
+  (plan.steps.find((s) => s.name === "fence" && s.host === host)?.commands[0] ?? []).join(" ");
+
+/**
+ * Powers the host off through its fence device. Done when the device reports it off. When the device fails,
+ * the failover stops before anything is promoted, unless an operator confirmed the host is off (`required`
+ * false): then the failure is noted and the promotion rests on that confirmation.
+ */
+const fence: StepBehaviour = {
+  async done(ctx, step) {
+    return (await ctx.fence(step.host, "status")) === "off";
+  },
+  async run(ctx, step) {
+    if ((await ctx.fence(step.host, "off")) === "off" && (await ctx.fence(step.host, "status")) === "off") {
+      ctx.note(`${step.host} is powered off (its fence device confirmed it).`);
+      return;
+    }
+    if (step.params.required === true)
+      throw new AppError(
+        "FENCE_FAILED",
+        `the fence device of ${step.host} did not confirm that it is powered off; nothing was promoted. Check ${step.host} (power it off by hand), then fail over again confirming it is off.`,
+        { details: { host: step.host } },
+      );
+    ctx.note(
+      `The fence device of ${step.host} did not confirm the power off; going on, on the operator's confirmation that ${step.host} is off.`,
+    );
   },
 };
 
@@ -276,6 +321,7 @@ const checkMemory: StepBehaviour = {
 };
 
 export const STEP_BEHAVIOURS: Record<StepName, StepBehaviour> = {
+  fence,
   promote,
   demote,
   fsck,

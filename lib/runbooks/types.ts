@@ -18,6 +18,7 @@ export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skip
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 export const STEP_NAMES = [
+  "fence",
   "promote",
   "fsck",
   "mount",

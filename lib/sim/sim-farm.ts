@@ -13,6 +13,7 @@ import {
 import { writeStandInTools } from "../../agents/sim/bin";
 import { createMozillaGumiWorld } from "../../agents/sim/farms";
 import type { SimHost } from "../../agents/sim/world";
+import type { FenceDevice } from "../runbooks/fence";
 
 export interface SimFarmOptions {
   /** The simulated world's directory ($TANDEM_DATA_DIR/sim). */
@@ -35,6 +36,8 @@ export function setupSimFarm(options: SimFarmOptions): {
   hosts: FarmHostSpec[];
   resources: ResourceMeta[];
   store: WorldStore;
+  /** Each simulated host's fence device: the stand-in fence_ipmilan, reaching the host's simulated BMC. */
+  fences: Record<string, FenceDevice>;
 } {
   const store = new WorldStore(options.simDir);
   store.init(() =>
@@ -78,5 +81,29 @@ export function setupSimFarm(options: SimFarmOptions): {
     }),
   }));
   const resources = Object.values(world.resources).map((r) => ({ name: r.name, mountPoint: r.mountPoint }));
-  return { hosts, resources, store };
+  const fences = Object.fromEntries(
+    Object.values(world.hosts).map((host) => [
+      host.name,
+      {
+        command: simFenceCommand(host.name),
+        timeoutSec: 60,
+        env: childEnv({
+          PATH: `${bin}${path.delimiter}${childEnv({}).PATH ?? ""}`,
+          TANDEM_SIM_WORLD: options.simDir,
+        }),
+      },
+    ]),
+  );
+  return { hosts, resources, store, fences };
+}
+
+/** The fence command of a simulated host, as it would read on a real farm with IPMI controllers. */
+export function simFenceCommand(host: string): string[] {
+  return [
+    "fence_ipmilan",
+    "--lanplus",
+    `--ip=${host}-bmc`,
+    "--username=tandem",
+    "--password-script=/etc/tandem/bmc-password",
+  ];
 }

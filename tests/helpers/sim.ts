@@ -130,7 +130,12 @@ export async function waitFor<T>(
 
 /** Pids of live processes started for this simulated farm (their environment names its world). */
 export function simProcesses(simDir: string): number[] {
-  const marker = `TANDEM_SIM_WORLD=${simDir}\0`;
+  return processesWithEnv("TANDEM_SIM_WORLD", simDir);
+}
+
+/** Pids of live processes (not this one) whose environment has `name=value`. */
+export function processesWithEnv(name: string, value: string): number[] {
+  const marker = `${name}=${value}\0`;
   const pids: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;

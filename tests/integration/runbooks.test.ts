@@ -3,65 +3,34 @@
  * invariant checker: xen1 crashes, failover to xen2; xen1 comes back, the resync runs, failback; a planned
  * switchover and back; the refusals; and a panel that dies in the middle of a failover.
  */
-import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db";
-import { FarmService } from "../../lib/farm/farm-service";
-import { InventoryStore } from "../../lib/farm/inventory";
-import { createSimTransport } from "../../lib/sim/sim-transport";
-import { RunbookEngine } from "../../lib/runbooks/engine";
-import { ZRunbookRequest, type JobView, type TRunbookRequest } from "../../lib/runbooks/types";
+import type { Db } from "../../lib/db";
+import type { FarmService } from "../../lib/farm/farm-service";
+import type { RunbookEngine } from "../../lib/runbooks/engine";
+import type { JobView } from "../../lib/runbooks/types";
 import { applyFault, type TFault } from "../../agents/sim/faults";
 import type { AppError } from "../../lib/errors";
-import { createTempSimFarm, ROOT, waitFor, waitForWholeFarm, type TempSimFarm } from "../helpers/sim";
+import { createTempSimFarm, waitFor, waitForWholeFarm, type TempSimFarm } from "../helpers/sim";
+import {
+  finished,
+  migratedDb,
+  runbookRequest as request,
+  startPanel as startPanelOn,
+} from "../helpers/runbooks";
 
 const SPEED = 20;
-const RESOURCES = [
-  { name: "r1", mountPoint: "/srv/r1" },
-  { name: "r2", mountPoint: "/srv/r2" },
-  { name: "r3", mountPoint: "/srv/r3" },
-  { name: "r4", mountPoint: null },
-];
 
 let farm: TempSimFarm;
 let db: Db;
 let service: FarmService;
 let engine: RunbookEngine;
 
-function migrate(url: string): void {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts/prisma.mjs"), "migrate", "deploy"], {
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: "utf8",
-  });
-  expect(r.status, r.stderr).toBe(0);
-}
-
-function startPanel(): { service: FarmService; engine: RunbookEngine } {
-  const s = new FarmService({
-    simulated: true,
-    hosts: ["xen1", "xen2"].map((name) => ({
-      name,
-      address: "simulated",
-      transport: createSimTransport(farm.store, name, {
-        argv: farm.agentArgv(name, 200),
-        env: farm.agentEnv(name),
-        description: `simulated ${name}`,
-      }),
-    })),
-    resources: RESOURCES,
-    inventory: new InventoryStore(db), // what a restarted panel knows of a host that does not answer
-  });
-  const e = new RunbookEngine({ farm: s, db, resources: RESOURCES, pollMs: 100 });
-  return { service: s, engine: e };
-}
+const startPanel = () => startPanelOn(farm, db);
 
 beforeAll(async () => {
   farm = createTempSimFarm();
   farm.store.setSpeed(SPEED);
-  const url = `file:${path.join(farm.dir, "tandem.db")}`;
-  migrate(url);
-  db = createDb(url);
+  db = migratedDb(farm);
   ({ service, engine } = startPanel());
   await service.start();
   await waitForWholeFarm(service, 20_000);
@@ -72,8 +41,6 @@ afterAll(async () => {
   farm?.remove();
 });
 
-const request = (r: Partial<TRunbookRequest> & Pick<TRunbookRequest, "kind" | "from" | "to">) =>
-  ZRunbookRequest.parse(r);
 const fault = (f: TFault) => farm.store.update((w) => applyFault(w, f));
 const world = () => farm.store.read();
 const refusal = async (p: Promise<unknown>) =>
@@ -83,19 +50,6 @@ const refusal = async (p: Promise<unknown>) =>
     },
     (e: AppError) => e,
   );
-
-async function finished(e: RunbookEngine, jobId: string, timeoutMs = 60_000): Promise<JobView> {
-  let job: JobView | null = null;
-  await waitFor(
-    async () => {
-      job = await e.journal.get(jobId);
-      return job !== null && ["succeeded", "failed", "cancelled"].includes(job.status);
-    },
-    timeoutMs,
-    `job ${jobId} to finish`,
-  );
-  return job!;
-}
 
 const failedStep = (job: JobView) => job.steps.find((s) => s.status === "failed");
 const runningOn = (host: string) =>

@@ -49,6 +49,21 @@ describe("loadFarmConfig", () => {
     expect(config?.hosts[1]?.agentCommand).toEqual(["/usr/local/bin/tandem-agent", "serve"]);
   });
 
+  it("takes a fence device per host, with a 60 s default timeout", () => {
+    const command = [
+      "fence_ipmilan",
+      "--lanplus",
+      "--ip=10.0.0.11",
+      "--username=admin",
+      "--password-script=/etc/tandem/bmc",
+    ];
+    const config = loadFarmConfig(
+      write({ hosts: [{ ...goodHost("xen1"), fence: { command } }, goodHost("xen2")] }),
+    );
+    expect(config?.hosts[0]?.fence).toEqual({ command, timeoutSec: 60 });
+    expect(config?.hosts[1]?.fence).toBeUndefined();
+  });
+
   it("fills defaults: port 22, user root, the agent command, 1 GiB standby", () => {
     const config = loadFarmConfig(write({ hosts: [goodHost("xen1"), goodHost("xen2")] }));
     expect(config?.hosts[0]).toEqual({
@@ -75,6 +90,31 @@ describe("loadFarmConfig", () => {
       /hostname/,
     ],
     [{ hosts: [goodHost("xen1"), { ...goodHost("xen2"), port: 70000 }] }, "hosts.1.port", /65535/],
+    [
+      {
+        hosts: [
+          goodHost("xen1"),
+          { ...goodHost("xen2"), fence: { command: ["fence_ipmilan", "--action=reboot"] } },
+        ],
+      },
+      "hosts.1.fence.command",
+      /must not contain --action/,
+    ],
+    [
+      {
+        hosts: [
+          goodHost("xen1"),
+          { ...goodHost("xen2"), fence: { command: ["fence_ipmilan", "-o", "off"] } },
+        ],
+      },
+      "hosts.1.fence.command",
+      /must not contain --action or -o/,
+    ],
+    [
+      { hosts: [goodHost("xen1"), { ...goodHost("xen2"), fence: { command: [] } }] },
+      "hosts.1.fence.command",
+      /fence agent/,
+    ],
     [
       { hosts: [goodHost("xen1"), { ...goodHost("xen2"), agentPath: "/opt/../etc/x.js" }] },
       "hosts.1.agentPath",

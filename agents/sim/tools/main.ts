@@ -9,6 +9,7 @@ import { drbdmeta } from "./drbdmeta";
 import { blkid, fsck, mkfsExt4, mount, umount } from "./fs";
 import { lvcreate, lvremove, lvs, vgs } from "./lvm";
 import { drbdsetup } from "./drbdsetup";
+import { fenceIpmilan } from "./fence";
 import { virsh } from "./virsh";
 import { xl, xm } from "./xl";
 
@@ -37,13 +38,16 @@ async function main(): Promise<number> {
   const run = tool === undefined ? undefined : TOOLS[tool];
   const worldDir = process.env.TANDEM_SIM_WORLD;
   const host = process.env.TANDEM_SIM_HOST;
+  process.stdout.on("error", () => process.exit(0)); // reader went away (EPIPE), as a real tool would die
+  // The fence agent runs on the panel's machine and talks to a host's management controller: no host of its own.
+  if (tool === "fence_ipmilan" && worldDir)
+    return withToolExit(() => fenceIpmilan(args, new WorldStore(worldDir), (t) => process.stdout.write(t)));
   if (!run || !worldDir || !host) {
     process.stderr.write(
       "tandem simulator: usage: sim-tools <drbdsetup|drbdadm|xl> ... (with TANDEM_SIM_WORLD and TANDEM_SIM_HOST set)\n",
     );
     return 2;
   }
-  process.stdout.on("error", () => process.exit(0)); // reader went away (EPIPE), as a real tool would die
   const ctx: ToolContext = {
     host,
     store: new WorldStore(worldDir),
@@ -65,8 +69,13 @@ async function main(): Promise<number> {
   const fault = self?.toolFaults[tool!];
   if (fault?.mode === "hang") await new Promise(() => setInterval(() => undefined, 60_000));
   if (fault?.mode === "slow") await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+  return withToolExit(() => run(args, ctx));
+}
+
+/** A stand-in's ToolExit becomes the real tool's stderr and exit code. */
+async function withToolExit(run: () => Promise<number>): Promise<number> {
   try {
-    return await run(args, ctx);
+    return await run();
   } catch (err) {
     if (err instanceof ToolExit) {
       process.stderr.write(err.stderr);
