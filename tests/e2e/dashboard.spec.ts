@@ -455,7 +455,7 @@ test("failover and failback from the browser: refused while xen1 still runs behi
   await expect(page.getByTestId("host-xen1-status")).toContainText("7 of 7 VMs running");
 });
 
-test("a planned switchover from the browser (maintenance of xen2): its VMs shut down cleanly and start on xen1, with their downtime; a failback brings them home", async ({
+test("a planned switchover from the browser (maintenance of xen1): its VMs shut down cleanly and start on xen2, with their downtime; a failback brings them home", async ({
   page,
 }) => {
   test.setTimeout(600_000);
@@ -474,12 +474,15 @@ test("a planned switchover from the browser (maintenance of xen2): its VMs shut 
   await page.getByTestId("language-switcher").selectOption("en");
   await expect(page.getByTestId("host-xen2-status")).toContainText("6 of 6 VMs running", { timeout: 60_000 });
 
-  await page.getByTestId("runbook-switchover-xen2").click();
+  // Maintenance of xen1: r1 and r3 (UpToDate on both sides) and xen1's seven VMs move to xen2, whose own VMs
+  // give memory back by ballooning.
+  await page.getByTestId("runbook-switchover-xen1").click();
   const plan = page.getByTestId("runbook-plan-switchover");
   await expect(plan.getByTestId("runbook-blockers")).toHaveCount(0);
-  await expect(plan.getByTestId("runbook-steps")).toContainText("Shut down mail2 on xen2");
-  await expect(plan.getByTestId("runbook-steps")).toContainText("Demote r2 on xen2");
-  await expect(plan.getByTestId("runbook-steps")).toContainText("Promote r2 on xen1");
+  await expect(plan.getByTestId("runbook-steps")).toContainText("Shut down db1 on xen1");
+  await expect(plan.getByTestId("runbook-steps")).toContainText("Demote r1 on xen1");
+  await expect(plan.getByTestId("runbook-steps")).toContainText("Promote r1 on xen2");
+  await expect(plan.getByTestId("runbook-memory")).toBeVisible();
   await expect(plan.getByTestId("runbook-type-host")).toHaveCount(0); // nothing forced, nothing failed
   await page.screenshot({ path: test.info().outputPath("switchover-plan.png"), fullPage: true });
   await plan.getByTestId("runbook-start").click();
@@ -487,29 +490,31 @@ test("a planned switchover from the browser (maintenance of xen2): its VMs shut 
   await expect(page.getByTestId("job-status")).toHaveAttribute("data-status", "succeeded", {
     timeout: 240_000,
   });
-  await expect(page.getByTestId("job-downtime")).toContainText("mail2");
+  await expect(page.getByTestId("job-downtime")).toContainText("db1");
   await page.screenshot({ path: test.info().outputPath("switchover-job.png"), fullPage: true });
 
   await page.goto("/");
-  await expect(page.getByTestId("resource-r2").getByTestId("side-xen1").getByTestId("role")).toHaveText(
+  await expect(page.getByTestId("resource-r1").getByTestId("side-xen2").getByTestId("role")).toHaveText(
     "Primary",
   );
-  await expect(page.getByTestId("host-xen1").getByTestId("vm-mail2-state")).toContainText("running");
+  await expect(page.getByTestId("host-xen2").getByTestId("vm-db1-state")).toContainText("running");
+  await expect(page.getByTestId("host-xen2-status")).toContainText("13 of 13 VMs running");
 
-  // Maintenance done: xen2's VMs go home.
-  await page.getByTestId("runbook-failback-xen1").click();
+  // Maintenance done: xen1's VMs go home, xen2's get their memory back.
+  await page.getByTestId("runbook-failback-xen2").click();
   const back = page.getByTestId("runbook-plan-failback");
   await expect(back.getByTestId("runbook-blockers")).toHaveCount(0);
-  await expect(back.getByTestId("runbook-steps")).toContainText("Promote r2 on xen2");
+  await expect(back.getByTestId("runbook-steps")).toContainText("Promote r1 on xen1");
   await back.getByTestId("runbook-start").click();
   await expect(page).toHaveURL(/\/jobs\/[a-z0-9]+$/);
   await expect(page.getByTestId("job-status")).toHaveAttribute("data-status", "succeeded", {
     timeout: 240_000,
   });
   await page.goto("/");
-  await expect(page.getByTestId("resource-r2").getByTestId("side-xen2").getByTestId("role")).toHaveText(
+  await expect(page.getByTestId("resource-r1").getByTestId("side-xen1").getByTestId("role")).toHaveText(
     "Primary",
   );
-  await expect(page.getByTestId("host-xen2-status")).toContainText("6 of 6 VMs running");
   await expect(page.getByTestId("host-xen1-status")).toContainText("7 of 7 VMs running");
+  await expect(page.getByTestId("host-xen2-status")).toContainText("6 of 6 VMs running");
+  await expect(page.getByTestId("vm-web1-memory")).toHaveText("2,048 / 2,048 MiB");
 });

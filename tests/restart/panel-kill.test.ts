@@ -119,6 +119,7 @@ it("kill -9 of the panel during a failover's promotion, then npm start: a clear 
       "the interrupted job to end",
     );
     expect(ended.report?.reconciliation).toBeTruthy(); // it says what the restart found
+    console.log(`after the restart: job ${ended.status}: ${ended.report?.reconciliation}`);
     if (ended.status === "failed") {
       // The promotion was interrupted before xen2 was Primary: not repeated behind the operator's back.
       expect(ended.report?.reconciliation).toContain("not repeated automatically");
