@@ -72,6 +72,12 @@ async function main(): Promise<void> {
   }
 
   const db = createDb(env.databaseUrl);
+  // Resources created from the panel (issue 6) are in the inventory with their mount points.
+  for (const row of await db.drbdResource.findMany({ select: { name: true, mountPoint: true } })) {
+    const known = resources.find((r) => r.name === row.name);
+    if (!known) resources.push({ name: row.name, mountPoint: row.mountPoint });
+    else if (known.mountPoint === null && row.mountPoint) known.mountPoint = row.mountPoint;
+  }
   const farm = new FarmService({
     simulated: !config,
     hosts,
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
     agentBundle: () => fs.readFileSync(path.join(root, "agents", "dist", "tandem-agent.js")),
   });
   const runbooks = new RunbookEngine({ farm, db, resources, log, fences });
-  setRuntime({ farm, runbooks, db, ...(simStore ? { sim: { store: simStore } } : {}) });
+  setRuntime({ farm, runbooks, db, resources, ...(simStore ? { sim: { store: simStore } } : {}) });
 
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });
   await app.prepare();

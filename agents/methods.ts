@@ -15,6 +15,7 @@ import {
   drbdCreateMdArgv,
   drbdDisconnectArgv,
   drbdDownArgv,
+  drbdDumpXmlArgv,
   drbdInvalidateArgv,
   drbdNewCurrentUuidArgv,
   drbdPrimaryArgv,
@@ -23,7 +24,14 @@ import {
   type DrbdSyntax,
 } from "./drivers/drbd/commands";
 import { readDrbdStatus, readDrbdVersions, statusSourceOf, type DrbdHost } from "./drivers/drbd/driver";
-import { readResourceFile, validateResourceFile, writeResourceFile } from "./drivers/drbd/resource-file";
+import {
+  readResourceFile,
+  removeResourceFile,
+  validateResourceFile,
+  writeResourceFile,
+} from "./drivers/drbd/resource-file";
+import { parseDrbdDumpXml } from "./drivers/drbd/parse-dump-xml";
+import { ipAddrArgv, parseIpAddrJson } from "./drivers/net/ip-addr";
 import { runDrbd } from "./drivers/drbd/run";
 import { blkidArgv, fsckArgv, mkfsExt4Argv, mountArgv, umountArgv } from "./drivers/fs/commands";
 import { parseBlkidExport, parseProcMounts } from "./drivers/fs/parse";
@@ -113,6 +121,20 @@ export function createHandlers(ctx: MethodContext): Handlers {
     }),
     "drbd.writeConfig": async ({ resource, content }) =>
       writeResourceFile(ctx.drbdConfigDir, resource, content, await configSyntax()),
+    "drbd.configured": async () => ({ resources: parseDrbdDumpXml(await runDrbd(drbdDumpXmlArgv())) }),
+    "drbd.removeConfig": async ({ resource }) => {
+      const status = await readDrbdStatus(statusSourceOf(await ctx.drbd(), ctx.procDrbdFile));
+      if (status.resources.some((r) => r.name === resource))
+        throw new AppError(
+          "CONFLICT",
+          `${resource} is up on this host: take it down before removing its file`,
+          {
+            userMessage: `${resource} is still up on this host; it must be down before its configuration is removed.`,
+          },
+        );
+      return removeResourceFile(ctx.drbdConfigDir, resource);
+    },
+    "host.addresses": async () => ({ addresses: parseIpAddrJson(await runChecked(ipAddrArgv())) }),
     "vm.list": async () => ({ vms: await hypervisor.listVms() }),
     "vm.start": async ({ name, memoryMiB }) => (
       await hypervisor.start(name, memoryMiB === undefined ? {} : { memoryMiB }),

@@ -3,7 +3,7 @@
 import { useTranslations } from "next-intl";
 import { useEffect, useState } from "react";
 import type { TFarmView } from "@/lib/farm/view";
-import type { JobKind, PlannedStep, RunbookPlan } from "@/lib/runbooks/types";
+import type { PlannedStep, RunbookKind, RunbookPlan } from "@/lib/runbooks/types";
 import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
 import { StepLabel, RuleText } from "./job-texts";
@@ -15,10 +15,10 @@ type ApiError = { code: string | null; message: string; details?: { rule?: strin
 export function RunbookActions({ host, hosts }: { host: Host; hosts: Host[] }) {
   const t = useTranslations("runbook");
   const other = hosts.find((h) => h.name !== host.name);
-  const [open, setOpen] = useState<JobKind | null>(null);
+  const [open, setOpen] = useState<RunbookKind | null>(null);
   const [opened, setOpened] = useState(0); // each click plans afresh
   if (!other) return null;
-  const kinds: JobKind[] = host.reachable
+  const kinds: RunbookKind[] = host.reachable
     ? other.reachable
       ? ["switchover", "failback"]
       : []
@@ -61,7 +61,7 @@ function RunbookPlanView({
   to,
   onClose,
 }: {
-  kind: JobKind;
+  kind: RunbookKind;
   from: string;
   to: string;
   onClose: () => void;

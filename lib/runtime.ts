@@ -1,6 +1,7 @@
 import type { FarmService } from "./farm/farm-service";
 import type { RunbookEngine } from "./runbooks/engine";
 import type { Db } from "./db";
+import type { ResourceMeta } from "./farm/view";
 import type { WorldStore } from "../agents/sim/store";
 
 /**
@@ -11,6 +12,8 @@ export interface Runtime {
   farm: FarmService;
   runbooks: RunbookEngine;
   db: Db;
+  /** The farm's resources and their mount points (the same list the farm service and the engine hold). */
+  resources: ResourceMeta[];
   /** The simulated world, when the panel runs the simulated farm (absent for a real farm). */
   sim?: { store: WorldStore };
 }

@@ -173,6 +173,64 @@ export const METHODS = {
     mutates: false,
     description: "Checks a resource file with `drbdadm -c <file> dump` without installing it.",
   }),
+  "drbd.configured": defineMethod({
+    name: "drbd.configured",
+    params: ZNoParams,
+    result: z.object({
+      resources: z.array(
+        z.object({
+          name: z.string(),
+          source: z.string().nullable(),
+          protocol: z.string().nullable(),
+          hosts: z.array(
+            z.object({
+              name: z.string(),
+              volumes: z.array(
+                z.object({
+                  volume: z.number().int(),
+                  minor: z.number().int().nullable(),
+                  disk: z.string().nullable(),
+                }),
+              ),
+              address: z.string().nullable(),
+              port: z.number().int().nullable(),
+            }),
+          ),
+        }),
+      ),
+    }),
+    timeoutMs: TMO_NORMAL,
+    mutates: false,
+    description:
+      "Every resource of the host's DRBD configuration (`drbdadm dump-xml`): hosts, minors, disks, addresses, ports.",
+  }),
+  "drbd.removeConfig": defineMethod({
+    name: "drbd.removeConfig",
+    params: ZResource,
+    result: z.object({ removed: z.boolean(), keptAs: z.string().nullable() }),
+    timeoutMs: TMO_NORMAL,
+    mutates: true,
+    description:
+      "Takes the resource file out of the configuration (renamed to <resource>.res.removed); refused while the resource is up.",
+  }),
+  "host.addresses": defineMethod({
+    name: "host.addresses",
+    params: ZNoParams,
+    result: z.object({
+      addresses: z.array(
+        z.object({
+          interface: z.string(),
+          address: z.string(),
+          prefixLength: z.number().int(),
+          scope: z.string(),
+          up: z.boolean(),
+        }),
+      ),
+    }),
+    timeoutMs: TMO_NORMAL,
+    mutates: false,
+    description: "The host's IPv4 addresses (`ip -json -4 addr show`), for DRBD replication.",
+  }),
   "drbd.writeConfig": defineMethod({
     name: "drbd.writeConfig",
     params: z.object({ resource: ZName, content: z.string().max(256 * 1024) }).strict(),

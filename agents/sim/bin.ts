@@ -18,6 +18,7 @@ export const STAND_IN_TOOLS = [
   "vgs",
   "lvcreate",
   "lvremove",
+  "ip",
   // The panel's fence agent (it runs on the panel's machine, not on a simulated host).
   "fence_ipmilan",
 ] as const;

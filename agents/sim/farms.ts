@@ -154,7 +154,7 @@ function fsUuid(name: string): string {
 }
 
 /** Each host's vg0: a 2.2 TB disk with the four 500 GiB backing LVs of r1..r4 and room left for new resources. */
-function backingVg(): { name: string; sizeBytes: number; lvs: Array<{ name: string; sizeBytes: number }> } {
+function backingVg(): SimHost["vg"] {
   const lv = 500 * 1024 ** 3;
   return {
     name: "vg0",

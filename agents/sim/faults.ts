@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ZName } from "../protocol/validation";
 import { createMetadata, linkLost, retryHandshakes, sideOf, startResync } from "./drbd-kernel";
+import { unconfigureSide } from "./drbd-config";
 import { stopDomain } from "./domains";
 import type { SimWorld } from "./world";
 
@@ -77,9 +78,14 @@ function stopHost(world: SimWorld, name: string): void {
     }
   for (const resource of Object.values(world.resources)) {
     const side = resource.sides[name];
-    if (!side) continue;
+    if (!side?.up) continue;
     if (side.mounted && resource.fs) resource.fs.clean = false;
     linkLost(world, resource);
+    if (side.configured) {
+      // Half configured (a `drbdadm up` that stopped part way): the boot will not bring it up either.
+      unconfigureSide(world, resource, name);
+      continue;
+    }
     Object.assign(side, {
       role: "Secondary",
       connection: "StandAlone",
@@ -90,11 +96,14 @@ function stopHost(world: SimWorld, name: string): void {
   }
 }
 
-/** The host boots: DRBD comes up Secondary and connects (drbd service); VMs do not start by themselves. */
+/**
+ * The host boots: DRBD comes up Secondary and connects (drbd service) where it was up when the host went down (not
+ * where an administrator took it down, or never brought it up); VMs do not start by themselves.
+ */
 function bootHost(world: SimWorld, name: string): void {
   for (const resource of Object.values(world.resources)) {
     const side = resource.sides[name];
-    if (!side || side.up) continue;
+    if (!side || side.up || side.unconfigured) continue;
     side.up = true;
     side.connection = "Connecting";
   }

@@ -5,9 +5,17 @@
  * Outside the lab (no `world.lab`) there is nothing to do: the simulated transport reads `mgmtUp` and `power`.
  */
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import { applyFault, type TFault } from "./faults";
 import type { WorldStore } from "./store";
 import type { SimWorld } from "./world";
+
+/**
+ * iproute2's `ip`, by path: a stand-in tool that injects a fault (the simulated fence agent) runs with the
+ * simulated hosts' tools first on its PATH, where `ip` is the stand-in of a simulated host.
+ */
+export const REAL_IP =
+  ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].find((p) => fs.existsSync(p)) ?? "ip";
 
 /** The `ip` commands that make each lab host's link match the world (up while it is on and reachable). */
 export function labLinkCommands(world: SimWorld): string[][] {
@@ -17,7 +25,7 @@ export function labLinkCommands(world: SimWorld): string[][] {
     const h = world.hosts[host];
     if (!h) return [];
     const up = h.power === "on" && h.mgmtUp;
-    return [["ip", "netns", "exec", ns, "ip", "link", "set", dev, up ? "up" : "down"]];
+    return [[REAL_IP, "netns", "exec", ns, REAL_IP, "link", "set", dev, up ? "up" : "down"]];
   });
 }
 

@@ -106,9 +106,12 @@ function breakStaleLock(lockFile: string): void {
 
 /**
  * `address:port` of `host`'s side of the resource as the resource files give it: on this machine 127.0.0.1 with
- * a port per host (node ids follow host names), in the lab the host's own address.
+ * a port per host (node ids follow host names), in the lab the host's own address; for a resource configured
+ * through drbdsetup, what its new-path said.
  */
 export function drbdAddressOf(world: SimWorld, resource: SimResource, host: string): string {
+  const configured = resource.sides[host]?.address; // new-path of a resource an administrator created
+  if (configured !== undefined) return configured;
   if (world.drbdAddressing === "hosts")
     return `${world.hosts[host]?.address ?? "127.0.0.1"}:${resource.port}`;
   return `127.0.0.1:${resource.port + 100 * Object.keys(resource.sides).sort().indexOf(host)}`;
@@ -191,9 +194,13 @@ function writeHostFiles(simDir: string, world: SimWorld): void {
   for (const host of Object.keys(world.hosts)) {
     const drbdD = path.join(hostEtcDir(simDir, host), "drbd.d");
     fs.mkdirSync(drbdD, { recursive: true });
+    // The simulated hosts share this machine's interfaces, so drbdadm's check that a host's address is its own
+    // (verify_ips, fatal for up/adjust in drbd-utils 9.22) would judge this machine, not the host: off, unless
+    // each host has its own network namespace (the lab).
+    const global = world.drbdAddressing === "loopback" ? "global { disable-ip-verification; }\n" : "";
     fs.writeFileSync(
       path.join(hostEtcDir(simDir, host), "drbd.conf"),
-      `# Simulated host ${host}\ninclude "${drbdD}/*.res";\n`,
+      `# Simulated host ${host}\n${global}include "${drbdD}/*.res";\n`,
     );
     for (const resource of Object.values(world.resources))
       if (resource.sides[host])

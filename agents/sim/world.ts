@@ -39,11 +39,39 @@ export interface SimHost {
   /** The host's management controller (BMC) answers its fence agent; a cut-bmc fault sets it false (absent: true). */
   bmcUp?: boolean;
   /** The host's LVM volume group (the backing devices of its DRBD resources are LVs in it). */
-  vg: { name: string; sizeBytes: number; lvs: Array<{ name: string; sizeBytes: number }> };
+  vg: { name: string; sizeBytes: number; lvs: SimLv[] };
   /** hang-command / slow-command faults, by tool. */
   toolFaults: Partial<Record<string, { mode: "hang" } | { mode: "slow"; delayMs: number }>>;
 }
 
+/** A logical volume of a host's volume group (`/dev/<vg>/<name>`). */
+export interface SimLv {
+  name: string;
+  sizeBytes: number;
+  /**
+   * The DRBD metadata (internal meta-disk) on this LV while no DRBD side holds it: written by `drbdmeta create-md`,
+   * and by the kernel when a side attached to the LV goes down (`drbdsetup down`). An attach moves it into the side
+   * (SimSide holds the live copy while attached), so it is never in two places. Absent: no metadata here, or it is
+   * in the side attached to the LV (the farm's r1..r4 start that way). lvremove takes it with the LV.
+   */
+  drbdMetadata?: SimDrbdMetadata;
+}
+
+/** What DRBD's metadata remembers between attaches: the data generation and the disk state (see SimSide). */
+export interface SimDrbdMetadata {
+  gen: number;
+  baseGen: number | null;
+  oosKiB: number;
+  dataKiB: number;
+  disk: "Inconsistent" | "Outdated" | "Consistent" | "UpToDate";
+}
+
+/**
+ * One host's side of a resource. A side exists for each host in the resource's `on` sections as the kernels know
+ * them: the farm's resources have both from the start; a new resource gets this host's side from `drbdsetup
+ * new-resource` and the peer's from `new-peer` (see drbd-config.ts). `up` says whether this host's kernel has it
+ * configured; while it is not, the fields below are placeholders except where a power loss left them (faults.ts).
+ */
 export interface SimSide {
   role: TDrbdRole;
   disk: TDrbdDiskState;
@@ -61,10 +89,28 @@ export interface SimSide {
   mountedOn: string | null;
   /** Set by `connect --discard-my-data` until the next handshake. */
   discardMyData: boolean;
-  /** The resource is configured on this host (false while the host is off). */
+  /** The resource is configured in this host's kernel (false while the host is off, and while `unconfigured`). */
   up: boolean;
   /** KiB of acknowledged writes this side's data contains (for the invariant checker: lost writes). */
   dataKiB: number;
+  /** DRBD node id (`new-resource <res> <id>`, the peer's from `new-peer`); absent: hosts in name order (farms.ts). */
+  nodeId?: number;
+  /** Replication address `ip:port` from `new-path`; absent: as the farm's resource files give it (store.ts). */
+  address?: string;
+  /** The backing device `drbdsetup attach` gave; absent: `/dev/<vg>/<resource name>` (backingDeviceOf). */
+  backingDevice?: string;
+  /**
+   * While `drbdadm up` configures the side one verb at a time: which of its kernel objects exist yet (new-minor:
+   * the device, new-peer: the connection and its peer device). Absent: all of them (once both ran, and for the
+   * farm's resources). Until attach the side is Diskless; until connect, StandAlone.
+   */
+  configured?: { device: boolean; connection: boolean };
+  /**
+   * Not up for an administrator's reason: never configured on this host (the peer's `new-peer` made the side) or
+   * taken down (`drbdsetup down`). Its metadata is then on the backing LV (SimLv.drbdMetadata). A host that boots
+   * brings up the sides a power loss took down (up false without this mark), never these.
+   */
+  unconfigured?: true;
 }
 
 export interface SimResync {
@@ -78,8 +124,11 @@ export interface SimResync {
 
 export interface SimResource {
   name: string;
+  /** -1 for a new resource until new-minor gives it one (the same on both hosts: per-host minors are not simulated). */
   minor: number;
+  /** 0 for a new resource until new-path gives it one. */
   port: number;
+  /** 0 for a new resource until its first attach: the LV less internal metadata (drbd-config.ts usableKiB). */
   sizeKiB: number;
   protocol: "A" | "B" | "C";
   mountPoint: string | null;
@@ -190,6 +239,32 @@ export function simNowMs(world: SimWorld, realNowMs: number = Date.now()): numbe
 
 export function peerOf(resource: SimResource, host: string): string | undefined {
   return Object.keys(resource.sides).find((h) => h !== host);
+}
+
+/** DRBD's node id of `host` in the resource: what new-resource / new-peer said, else hosts in name order. */
+export function nodeIdOf(resource: SimResource, host: string): number {
+  return resource.sides[host]?.nodeId ?? Object.keys(resource.sides).sort().indexOf(host);
+}
+
+/** The device `host`'s side of the resource is (or would be) attached to: `/dev/vg0/r1` for the farm's resources. */
+export function backingDeviceOf(world: SimWorld, resource: SimResource, host: string): string {
+  return (
+    resource.sides[host]?.backingDevice ?? `/dev/${world.hosts[host]?.vg.name ?? "vg0"}/${resource.name}`
+  );
+}
+
+/** The LV a device path names on `host` (`/dev/<vg>/<lv>`), if it exists. */
+export function lvOfDevice(world: SimWorld, host: string, device: string): SimLv | undefined {
+  const vg = world.hosts[host]?.vg;
+  const match = /^\/dev\/([^/]+)\/([^/]+)$/.exec(device);
+  if (!vg || !match || match[1] !== vg.name) return undefined;
+  return vg.lvs.find((lv) => lv.name === match[2]);
+}
+
+/** `host`'s side of the resource is configured there (up) with a device (a minor): /dev/drbdN exists. */
+export function hasDevice(resource: SimResource, host: string): boolean {
+  const side = resource.sides[host];
+  return side?.up === true && side.configured?.device !== false;
 }
 
 export interface ResyncProgress {

@@ -13,7 +13,8 @@ import { runFence, type FenceDevice } from "./fence";
 import { JobJournal } from "./journal";
 import { buildPlan } from "./plan";
 import { loadVmPolicies } from "./policies";
-import { STEP_BEHAVIOURS, type StepContext } from "./steps";
+import { STEP_BEHAVIOURS, type StepBehaviour, type StepContext } from "./steps";
+import { RESOURCE_STEP_BEHAVIOURS } from "../resources/steps";
 import type {
   CallRecord,
   JobReport,
@@ -21,6 +22,7 @@ import type {
   PlannedStep,
   RunbookPlan,
   StepDetail,
+  StepName,
   TRunbookRequest,
 } from "./types";
 
@@ -38,6 +40,13 @@ export interface RunbookEngineOptions {
 }
 
 export type JobChange = { id: string; status: JobView["status"] };
+
+/** Every step kind's behaviour: the runbooks' and the resource pair's. */
+function behaviourOf(name: StepName): StepBehaviour {
+  const b = STEP_BEHAVIOURS[name] ?? RESOURCE_STEP_BEHAVIOURS[name];
+  if (!b) throw new AppError("INTERNAL", `no behaviour for step ${name}`);
+  return b;
+}
 
 interface Running {
   cancel: boolean;
@@ -104,6 +113,14 @@ export class RunbookEngine {
         userMessage: plan.blockers.map((b) => b.message).join(" "),
         details: { rule: plan.blockers[0]!.rule, blockers: plan.blockers },
       });
+    return { jobId: await this.start(plan), plan };
+  }
+
+  /**
+   * Starts a job of a plan built elsewhere (a new resource pair: lib/resources), with the same journal, locks,
+   * cancellation and recovery as a runbook. CONFLICT when another job holds one of its hosts or resources.
+   */
+  async start(plan: RunbookPlan): Promise<string> {
     const keys = lockKeys(plan);
     this.lock(keys, "pending");
     let jobId: string;
@@ -115,7 +132,7 @@ export class RunbookEngine {
     }
     for (const k of keys) this.locks.set(k, jobId);
     void this.execute(jobId, plan, 0, new Date());
-    return { jobId, plan };
+    return jobId;
   }
 
   /** Asks a running job to stop before its next step. */
@@ -176,7 +193,7 @@ export class RunbookEngine {
     let resumeAt = index;
     if (was === "running") {
       const ctx = this.context(job.id, job.plan, step, { calls: [] }, new Map());
-      const done = await STEP_BEHAVIOURS[step.name].done(ctx, step);
+      const done = await behaviourOf(step.name).done(ctx, step);
       if (done) {
         found = `Step ${step.key} was running when the panel stopped; its effect is there: counted as done.`;
         await this.journal.step(job.id, index, "succeeded", { calls: [], note: found });
@@ -211,7 +228,7 @@ export class RunbookEngine {
     this.running.set(jobId, run);
     const marks = new Map<string, number>();
     let replanned: string | undefined;
-    const incident = from === 0 ? await this.openIncident(plan) : null;
+    const incident = from === 0 && !plan.newResource ? await this.openIncident(plan) : null;
     try {
       if (from === 0) await this.journal.jobStatus(jobId, "running");
       this.emit(jobId, "running");
@@ -235,7 +252,7 @@ export class RunbookEngine {
           void this.journal.savePlan(jobId, plan);
         });
         try {
-          const behaviour = STEP_BEHAVIOURS[step.name];
+          const behaviour = behaviourOf(step.name);
           if (await behaviour.done(ctx, step)) detail.note = joinNote(detail.note, "Already done.");
           else await behaviour.run(ctx, step);
         } catch (err) {
@@ -348,6 +365,21 @@ export class RunbookEngine {
       },
       read: <M extends MethodName>(host: string, method: M, params: ParamsOf<M>): Promise<ResultOf<M>> =>
         farm.client(host).call(method, params),
+      registerResource: async (meta) => {
+        await this.options.db.drbdResource.upsert({
+          where: { name: meta.name },
+          create: meta,
+          update: {
+            minor: meta.minor,
+            port: meta.port,
+            protocol: meta.protocol,
+            mountPoint: meta.mountPoint,
+          },
+        });
+        const known = this.options.resources.find((r) => r.name === meta.name);
+        if (known) known.mountPoint = meta.mountPoint;
+        else this.options.resources.push({ name: meta.name, mountPoint: meta.mountPoint });
+      },
       reachable: (host) => this.reachable(host),
       sleep,
       pollMs: this.options.pollMs ?? 250,
@@ -390,12 +422,17 @@ export class RunbookEngine {
       const s = seconds(startedAt.getTime(), marks.get(`started:${vm}`));
       return plan.kind === "failover" && s !== null ? [{ vm, seconds: s }] : [];
     });
+    const r = plan.newResource;
     const summary =
-      status === "succeeded"
-        ? `${plan.kind} from ${plan.from} to ${plan.to} done: ${plan.resources.join(", ") || "no resource"} on ${plan.to}; ${plan.vms.filter((vm) => marks.has(`started:${vm}`)).length} VM(s) started there.`
-        : status === "cancelled"
-          ? `${plan.kind} from ${plan.from} to ${plan.to} cancelled by the operator.`
-          : `${plan.kind} from ${plan.from} to ${plan.to} failed: ${extra.error ?? "see the failed step"}`;
+      status === "succeeded" && plan.kind === "create-resource" && r
+        ? `${r.name} created on ${plan.from} and ${plan.to}: Primary on ${r.initialPrimary}${r.mountPoint ? `, mounted on ${r.mountPoint}` : ""}.`
+        : status === "succeeded" && plan.kind === "undo-create-resource" && r
+          ? `What job ${r.undoes ?? "?"} created for ${r.name} was removed from ${plan.from} and ${plan.to}.`
+          : status === "succeeded"
+            ? `${plan.kind} from ${plan.from} to ${plan.to} done: ${plan.resources.join(", ") || "no resource"} on ${plan.to}; ${plan.vms.filter((vm) => marks.has(`started:${vm}`)).length} VM(s) started there.`
+            : status === "cancelled"
+              ? `${plan.kind} from ${plan.from} to ${plan.to} cancelled by the operator.`
+              : `${plan.kind} from ${plan.from} to ${plan.to} failed: ${extra.error ?? "see the failed step"}`;
     const report: JobReport = {
       downtime,
       ...(restoredAfter.length > 0 ? { restoredAfter } : {}),

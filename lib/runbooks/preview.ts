@@ -4,8 +4,16 @@
  * only thing the panel cannot know is the path of a Xen domain's config file (the agent finds it on the host),
  * shown as `<config of vm>`.
  */
-import { drbdPrimaryArgv, drbdSecondaryArgv } from "../../agents/drivers/drbd/commands";
-import { fsckArgv, mountArgv, umountArgv } from "../../agents/drivers/fs/commands";
+import {
+  drbdCreateMdArgv,
+  drbdDownArgv,
+  drbdNewCurrentUuidArgv,
+  drbdPrimaryArgv,
+  drbdSecondaryArgv,
+  drbdUpArgv,
+} from "../../agents/drivers/drbd/commands";
+import { fsckArgv, mkfsExt4Argv, mountArgv, umountArgv } from "../../agents/drivers/fs/commands";
+import { lvcreate, lvremove } from "../../agents/drivers/lvm/commands";
 import { destroy, memSet, shutdown } from "../../agents/drivers/xen/actions";
 import * as virsh from "../../agents/drivers/libvirt/commands";
 import type { PlannedStep } from "./types";
@@ -51,6 +59,30 @@ export function previewCommands(step: Omit<PlannedStep, "commands">, hypervisor:
     }
     case "check-memory":
       return [];
+    case "create-lv":
+      return [lvcreate(str("vg"), str("resource"), num("sizeBytes"))];
+    case "create-md":
+      return [drbdCreateMdArgv("9", str("resource"), { force: p.force === true })];
+    case "drbd-up":
+      return [drbdUpArgv("9", str("resource"))];
+    case "initial-sync":
+      return str("mode") === "skip"
+        ? [
+            drbdNewCurrentUuidArgv("9", str("resource"), { clearBitmap: true }),
+            drbdPrimaryArgv("9", str("resource"), { force: false }),
+          ]
+        : [drbdPrimaryArgv("9", str("resource"), { force: true })];
+    case "mkfs":
+      return [mkfsExt4Argv(str("device"), str("resource"))];
+    case "drbd-down":
+      return [drbdDownArgv("9", str("resource"))];
+    case "remove-lv":
+      return [lvremove(str("vg"), str("resource"))];
+    case "write-config":
+    case "remove-config":
+    case "wait-connected":
+    case "register":
+      return []; // file operations and waits of the agent, no command
     case "fence":
       return []; // the panel runs it, with the host's configured command: plan.ts fills it in
   }

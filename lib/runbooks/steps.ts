@@ -26,6 +26,14 @@ export interface StepContext {
    * a call; resolves with what the device reports ("unknown" when it failed or the host has none).
    */
   fence(host: string, action: "off" | "status"): Promise<PowerStatus>;
+  /** Records a new resource pair in the inventory and the panel's resource list (create-resource's last step). */
+  registerResource(meta: {
+    name: string;
+    minor: number;
+    port: number;
+    protocol: string;
+    mountPoint: string | null;
+  }): Promise<void>;
   /** Whether the panel has a working session to the host now. */
   reachable(host: string): boolean;
   sleep(ms: number): Promise<void>;
@@ -320,7 +328,8 @@ const checkMemory: StepBehaviour = {
   },
 };
 
-export const STEP_BEHAVIOURS: Record<StepName, StepBehaviour> = {
+/** The runbooks' steps; the resource steps are in lib/resources/steps.ts (the engine merges both). */
+export const STEP_BEHAVIOURS: Partial<Record<StepName, StepBehaviour>> = {
   fence,
   promote,
   demote,

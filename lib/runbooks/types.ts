@@ -8,7 +8,11 @@ import type { TCommandRecord } from "../../agents/protocol/schemas";
 import type { MemoryPlan } from "./memory-plan";
 import type { PromotionDecision } from "./promotion";
 
-export const JOB_KINDS = ["failover", "switchover", "failback"] as const;
+/** The runbooks that move a host's resources and VMs to the other host (POST /api/runbooks). */
+export const RUNBOOK_KINDS = ["failover", "switchover", "failback"] as const;
+export type RunbookKind = (typeof RUNBOOK_KINDS)[number];
+/** Every kind of job the engine runs: the runbooks, and creating a resource pair (issue 6) or undoing that. */
+export const JOB_KINDS = [...RUNBOOK_KINDS, "create-resource", "undo-create-resource"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
@@ -28,6 +32,18 @@ export const STEP_NAMES = [
   "start-vm",
   "balloon",
   "check-memory",
+  // Creating a resource pair (lib/resources/steps.ts), and undoing it.
+  "create-lv",
+  "write-config",
+  "create-md",
+  "drbd-up",
+  "wait-connected",
+  "initial-sync",
+  "mkfs",
+  "register",
+  "drbd-down",
+  "remove-config",
+  "remove-lv",
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
@@ -85,11 +101,30 @@ export interface RunbookPlan {
   warnings: PlanWarning[];
   blockers: PlanBlocker[];
   options: { confirmDown: boolean; force: boolean; forceOff: boolean };
+  /** create-resource / undo-create-resource: the resource pair being made (lib/resources). */
+  newResource?: NewResourcePlan;
+}
+
+export interface NewResourcePlan {
+  name: string;
+  minor: number;
+  port: number;
+  protocol: "A" | "B" | "C";
+  mountPoint: string | null;
+  initialPrimary: string;
+  initialSync: "full" | "skip";
+  /** Per host: the backing device, and whether this job creates it (only those are ever removed by an undo). */
+  backing: Array<{ host: string; device: string; vg: string | null; create: boolean }>;
+  sizeBytes: number;
+  /** The resource file, the same on both hosts. */
+  file: string;
+  /** undo-create-resource: the job whose work is undone. */
+  undoes?: string;
 }
 
 export const ZRunbookRequest = z
   .object({
-    kind: z.enum(JOB_KINDS),
+    kind: z.enum(RUNBOOK_KINDS),
     from: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/, "must be a host name"),
     to: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/, "must be a host name"),
     dryRun: z.boolean().default(false),

@@ -36,7 +36,7 @@ export function migratedDb(farm: TempSimFarm): Db {
 export function startPanel(
   farm: TempSimFarm,
   db: Db,
-  options: { fences?: Record<string, FenceDevice> } = {},
+  options: { fences?: Record<string, FenceDevice>; resources?: typeof SIM_RESOURCES } = {},
 ): { service: FarmService; engine: RunbookEngine } {
   const service = new FarmService({
     simulated: true,
@@ -49,13 +49,13 @@ export function startPanel(
         description: `simulated ${name}`,
       }),
     })),
-    resources: SIM_RESOURCES,
+    resources: options.resources ?? SIM_RESOURCES,
     inventory: new InventoryStore(db), // what a restarted panel knows of a host that does not answer
   });
   const engine = new RunbookEngine({
     farm: service,
     db,
-    resources: SIM_RESOURCES,
+    resources: options.resources ?? SIM_RESOURCES,
     pollMs: 100,
     ...(options.fences ? { fences: options.fences } : {}),
   });

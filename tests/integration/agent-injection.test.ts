@@ -74,6 +74,7 @@ const VALID: Partial<Record<MethodName, Record<string, unknown>>> = {
   "drbd.createMd": { resource: "r1" },
   "drbd.newCurrentUuid": { resource: "r1", clearBitmap: true },
   "drbd.readConfig": { resource: "r1" },
+  "drbd.removeConfig": { resource: "r1" },
   "drbd.validateConfig": { resource: "r1", content: "resource r1 {}" },
   "drbd.writeConfig": { resource: "r1", content: "resource r1 {}" },
   "vm.start": { name: "web1" },

@@ -12,10 +12,12 @@ import {
   drbdCreateMdArgv,
   drbdDownArgv,
   drbdDumpArgv,
+  drbdDumpXmlArgv,
   drbdNewCurrentUuidArgv,
   drbdPrimaryArgv,
   drbdUpArgv,
 } from "../../agents/drivers/drbd/commands";
+import { parseDrbdDumpXml } from "../../agents/drivers/drbd/parse-dump-xml";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-drbdadm-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -81,5 +83,88 @@ describe("real drbdadm accepts the DRBD 9 argv", () => {
     });
     expect(bad.status).toBe(10);
     expect(bad.stderr).toMatch(/broken\.conf:\d+/);
+  });
+});
+
+describe("drbdadm dump-xml, parsed", () => {
+  it("lists every resource with its minors, disks, addresses and ports (DRBD 9 syntax, two volumes)", () => {
+    const file = path.join(dir, "dump-xml.conf");
+    fs.writeFileSync(
+      file,
+      `resource r1 {
+  device /dev/drbd1;
+  disk /dev/vg0/r1;
+  meta-disk internal;
+  on ${os.hostname()} { node-id 0; address 127.0.0.1:7789; }
+  on peer { node-id 1; address 10.0.0.2:7789; }
+}
+resource web {
+  net { protocol A; }
+  volume 0 { device /dev/drbd10; disk /dev/vg0/web0; meta-disk internal; }
+  volume 1 { device /dev/drbd11; disk /dev/vg0/web1; meta-disk internal; }
+  on ${os.hostname()} { node-id 0; address 127.0.0.1:7800; }
+  on peer { node-id 1; address 10.0.0.2:7800; }
+}
+`,
+    );
+    const r = spawnSync(drbdDumpXmlArgv()[0]!, ["-c", file, ...drbdDumpXmlArgv().slice(1)], {
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const parsed = parseDrbdDumpXml(r.stdout);
+    expect(parsed.map((x) => [x.name, x.protocol])).toEqual([
+      ["r1", null],
+      ["web", "A"],
+    ]);
+    expect(parsed[0]!.hosts).toEqual([
+      {
+        name: os.hostname(),
+        volumes: [{ volume: 0, minor: 1, disk: "/dev/vg0/r1" }],
+        address: "127.0.0.1",
+        port: 7789,
+      },
+      {
+        name: "peer",
+        volumes: [{ volume: 0, minor: 1, disk: "/dev/vg0/r1" }],
+        address: "10.0.0.2",
+        port: 7789,
+      },
+    ]);
+    expect(parsed[1]!.hosts[1]!.volumes).toEqual([
+      { volume: 0, minor: 10, disk: "/dev/vg0/web0" },
+      { volume: 1, minor: 11, disk: "/dev/vg0/web1" },
+    ]);
+  });
+
+  it("reads the DRBD 8.4 parser's dump too (no volumes, no node-id)", () => {
+    const drbdadm84 = ["/lib/drbd/drbdadm-84", "/usr/lib/drbd/drbdadm-84"].find((p) => fs.existsSync(p));
+    expect(drbdadm84, "drbd-utils 9 ships the 8.4 parser").toBeDefined();
+    const file = path.join(dir, "dump-xml-84.conf");
+    fs.writeFileSync(
+      file,
+      `resource r0 {
+  device /dev/drbd0;
+  disk /dev/sda7;
+  meta-disk internal;
+  on ${os.hostname()} { address 127.0.0.1:7788; }
+  on peer { address 10.0.0.2:7788; }
+}
+`,
+    );
+    const r = spawnSync(drbdadm84!, ["-c", file, "dump-xml"], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(parseDrbdDumpXml(r.stdout)[0]).toMatchObject({
+      name: "r0",
+      hosts: [
+        { name: os.hostname(), volumes: [{ minor: 0, disk: "/dev/sda7" }], address: "127.0.0.1", port: 7788 },
+        { name: "peer", volumes: [{ minor: 0, disk: "/dev/sda7" }], address: "10.0.0.2", port: 7788 },
+      ],
+    });
+  });
+
+  it("refuses output that is not drbdadm's XML", () => {
+    expect(() => parseDrbdDumpXml("")).toThrow(/empty output/);
+    expect(() => parseDrbdDumpXml("<config><resource>")).toThrow(/not well-formed/);
+    expect(() => parseDrbdDumpXml("<foo/>")).toThrow(/no <config> root/);
   });
 });

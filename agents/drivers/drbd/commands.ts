@@ -116,6 +116,15 @@ export function drbdDumpArgv(
   ];
 }
 
+/** Every resource of the configuration as XML (hosts, volumes with minors and disks, addresses and ports). */
+export function drbdDumpXmlArgv(options: { configFile?: string; drbdadm?: string } = {}): string[] {
+  return [
+    options.drbdadm ?? "drbdadm",
+    ...(options.configFile ? ["-c", options.configFile] : []),
+    "dump-xml",
+  ];
+}
+
 /** Names of the resources configured for this host (one line, space-separated); every DRBD utils version. */
 export function drbdShResourcesArgv(): string[] {
   return ["drbdadm", "sh-resources"];

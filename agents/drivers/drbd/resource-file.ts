@@ -144,3 +144,15 @@ export function readResourceFile(dir: string, name: string): string {
     throw err;
   }
 }
+
+/**
+ * Takes `<dir>/<name>.res` out of the configuration by renaming it to `<name>.res.removed` (drbd.conf includes
+ * `*.res` only), replacing an older removed copy. `removed` is false when there was no file.
+ */
+export function removeResourceFile(dir: string, name: string): { removed: boolean; keptAs: string | null } {
+  const file = path.join(dir, `${ZName.parse(name)}.res`);
+  if (!fs.existsSync(file)) return { removed: false, keptAs: null };
+  const kept = `${file}.removed`;
+  fs.renameSync(file, kept);
+  return { removed: true, keptAs: kept };
+}

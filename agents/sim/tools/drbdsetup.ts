@@ -1,6 +1,18 @@
 import fs from "node:fs";
-import { events2Objects, statusJson } from "./drbd-format";
+import { events2Objects, statusJson, type Events2Object } from "./drbd-format";
 import { ToolExit, type ToolContext } from "./context";
+import {
+  attach,
+  connectPeer,
+  DrbdConfigFailure,
+  EXIT_CONFIG_FAILURE,
+  newMinor,
+  newPath,
+  newPeer,
+  newResource,
+  NotSimulated,
+  takeDown,
+} from "../drbd-config";
 import {
   connect,
   demote,
@@ -13,7 +25,7 @@ import {
   promote,
   sideOf,
 } from "../drbd-kernel";
-import { isDrbd8Host, peerOf, type SimResource, type SimWorld } from "../world";
+import { hasDevice, isDrbd8Host, peerOf, type SimResource, type SimWorld } from "../world";
 import { drbdAddressOf } from "../store";
 
 /** drbdsetup's exit code when the object named does not exist. */
@@ -26,13 +38,16 @@ const POLL_MS = 100;
  * `status --json`, and the state changes the real drbdadm asks for (`primary <res> [--force]`,
  * `secondary <res>`, `connect <res> <peer-node-id> [--discard-my-data]`, `disconnect <res> <peer-node-id>`,
  * `invalidate <minor>`, `outdate <minor>`, `new-current-uuid <minor> --clear-bitmap`, `role`, `cstate`, `dstate`), refusing as
- * the kernel refuses (see ../drbd-kernel.ts). The configuration verbs drbdadm up/adjust send (new-resource,
- * new-minor, new-peer, new-path, attach) are accepted for resources the world already has up.
+ * the kernel refuses (see ../drbd-kernel.ts). The configuration verbs drbdadm up sends (new-resource, new-minor,
+ * new-peer, new-path, attach) and `down` configure the resource in this host's kernel, new ones too
+ * (../drbd-config.ts); for a side configured already they change nothing, so `drbdadm adjust` (which gets no
+ * `show` output to compare with) can re-send them. The option verbs (resource-options, net-options, ...) are no-ops.
  */
 export async function drbdsetup(args: string[], ctx: ToolContext): Promise<number> {
   const [command, ...rest] = args;
   const flags = new Set(rest.filter((a) => a.startsWith("--")));
-  const target = rest.find((a) => !a.startsWith("--"));
+  const positional = rest.filter((a) => !a.startsWith("--"));
+  const target = positional[0];
   if (isDrbd8Host(ctx.store.read(), ctx.host)) {
     const handled = drbdsetup84(command, rest, flags, ctx);
     if (handled !== null) return handled;
@@ -46,18 +61,46 @@ export async function drbdsetup(args: string[], ctx: ToolContext): Promise<numbe
       return 0;
     case "connect":
       change(ctx, byName(target), (w, r) =>
-        connect(w, r, ctx.host, { discardMyData: flags.has("--discard-my-data") }),
+        connectPeer(w, r, ctx.host, { discardMyData: flags.has("--discard-my-data") }),
       );
       return 0;
     case "disconnect":
       change(ctx, byName(target), (w, r) => disconnect(w, r, ctx.host));
+      return 0;
+    case "new-resource":
+      configure(ctx, (w) => newResource(w, ctx.host, target ?? "", Number(positional[1] ?? 0)));
+      return 0;
+    case "new-minor":
+      configure(ctx, (w) =>
+        newMinor(w, ctx.host, target ?? "", Number(positional[1]), Number(positional[2] ?? 0)),
+      );
+      return 0;
+    case "new-peer": {
+      const twoPrimaries = optionValue(rest, "--allow-two-primaries");
+      configure(ctx, (w) =>
+        newPeer(w, ctx.host, target ?? "", {
+          nodeId: Number(positional[1]),
+          name: optionValue(rest, "--_name"),
+          ...optional("protocol", optionValue(rest, "--protocol")),
+          ...optional("allowTwoPrimaries", twoPrimaries === undefined ? undefined : twoPrimaries !== "no"),
+        }),
+      );
+      return 0;
+    }
+    case "new-path":
+      configure(ctx, (w) => newPath(w, ctx.host, target ?? "", positional[2] ?? ""));
+      return 0;
+    case "attach":
+      configure(ctx, (w) => attach(w, ctx.host, Number(target), positional[1] ?? ""));
+      return 0;
+    case "down":
+      configure(ctx, (w) => takeDown(w, ctx.host, target ?? ""));
       return 0;
     case "invalidate":
       change(ctx, byMinor(target), (w, r) => invalidate(w, r, ctx.host));
       return 0;
     case "outdate": {
       // drbdadm 9 sends `outdate <resource> <minor>`: the minor is the last word.
-      const positional = rest.filter((a) => !a.startsWith("--"));
       change(ctx, byMinor(positional.at(-1)), (_w, r) => outdate(r, ctx.host));
       return 0;
     }
@@ -104,16 +147,11 @@ export async function drbdsetup(args: string[], ctx: ToolContext): Promise<numbe
       ctx.out(`${side.disk}/${peerDisk}\n`);
       return 0;
     }
-    case "new-resource":
-    case "new-minor":
-    case "new-peer":
-    case "new-path":
-    case "attach":
     case "resource-options":
     case "net-options":
     case "disk-options":
     case "peer-device-options":
-      // drbdadm up/adjust configuring what the simulated kernel already has: nothing to do.
+      // Options the simulated kernel does not model (drbdadm adjust re-sends them): nothing to do.
       return 0;
     case "show":
       // Prints nothing, so drbdadm adjust re-sends the configuration verbs above (accepted as they are).
@@ -170,22 +208,51 @@ async function events2(
     if (mtime === lastMtime && !resyncing) continue;
     lastMtime = mtime;
     const next = snapshot();
-    let text = "";
-    for (const [key, obj] of next) {
-      const prev = last.get(key);
-      if (!prev) text += `create ${obj.object} ${obj.attrs}\n`;
-      else if (prev.attrs !== obj.attrs) text += `change ${obj.object} ${obj.attrs}\n`;
-    }
-    for (const [key, obj] of [...last].reverse()) {
-      if (!next.has(key))
-        text += `destroy ${obj.object} ${obj.attrs
-          .split(" ")
-          .slice(0, obj.object === "resource" ? 1 : 3)
-          .join(" ")}\n`;
-    }
+    const text = events2Changes(last, next);
     last = next;
     if (text) ctx.out(text);
   }
+}
+
+/** Creation order of the kernel's objects (drbdadm up: new-resource, new-minor, new-peer); destroyed the other way. */
+const CREATE_ORDER: Record<Events2Object["object"], number> = {
+  resource: 0,
+  device: 1,
+  connection: 2,
+  "peer-device": 3,
+};
+/** Destroy order as `drbdsetup down` reports it (drbd-utils tests/v9/events2-all-create-destroy.test). */
+const DESTROY_ORDER: Record<Events2Object["object"], number> = {
+  "peer-device": 0,
+  connection: 1,
+  device: 2,
+  resource: 3,
+};
+
+/**
+ * The events2 lines that lead from one snapshot of a host's objects to the next, as the kernel's notifications
+ * would: `create` (whole object, in creation order), `change` (whole object: drbdsetup prints every attribute),
+ * `destroy` (only the keys that name the object).
+ */
+export function events2Changes(
+  last: ReadonlyMap<string, Events2Object>,
+  next: ReadonlyMap<string, Events2Object>,
+): string {
+  const created = [...next.values()]
+    .filter((o) => !last.has(o.key))
+    .sort((a, b) => CREATE_ORDER[a.object] - CREATE_ORDER[b.object]);
+  const changed = [...next.values()].filter((o) => {
+    const prev = last.get(o.key);
+    return prev !== undefined && prev.attrs !== o.attrs;
+  });
+  const destroyed = [...last.values()]
+    .filter((o) => !next.has(o.key))
+    .sort((a, b) => DESTROY_ORDER[a.object] - DESTROY_ORDER[b.object]);
+  return [
+    ...created.map((o) => `create ${o.object} ${o.attrs}\n`),
+    ...changed.map((o) => `change ${o.object} ${o.attrs}\n`),
+    ...destroyed.map((o) => `destroy ${o.object} ${o.id}\n`),
+  ].join("");
 }
 
 /**
@@ -209,12 +276,14 @@ const byMinor = (value: string | undefined, missing = KERNEL_UNKNOWN_MINOR): Loo
   missing,
 });
 
+/** The resource as this host's kernel has it: configured here (up), and for a minor, with that device. */
 function lookup(world: SimWorld, host: string, key: Lookup): SimResource {
   const resource = Object.values(world.resources).find((r) =>
-    key.by === "name" ? r.name === key.value : String(r.minor) === key.value,
+    key.by === "name"
+      ? r.name === key.value && r.sides[host]?.up
+      : String(r.minor) === key.value && hasDevice(r, host),
   );
-  if (!resource || !resource.sides[host])
-    throw new ToolExit(EXIT_NO_SUCH_OBJECT, key.missing(key.value ?? ""));
+  if (!resource) throw new ToolExit(EXIT_NO_SUCH_OBJECT, key.missing(key.value ?? ""));
   return resource;
 }
 
@@ -236,15 +305,41 @@ function change(
       apply(world, named);
     });
   } catch (err) {
-    if (err instanceof DrbdRefusal) {
-      const info = err.info.length ? `additional info from kernel:\n${err.info.join("\n")}\n` : "";
-      // DRBD 8.4 names the minor ("1: State change failed: ..."), 9 the resource.
-      const message =
-        objectName && named ? err.message.replace(/^[^:]+:/, `${objectName(named)}:`) : err.message;
-      throw new ToolExit(stateChangeExitCode(err.code), `${message}\n${info}`);
-    }
-    throw err;
+    // DRBD 8.4 names the minor ("1: State change failed: ..."), 9 the resource.
+    throw toolExitOf(err, objectName && named ? objectName(named) : undefined);
   }
+}
+
+/** Applies a configuration request to the world, or exits as drbdsetup does when the kernel refuses it. */
+function configure(ctx: ToolContext, apply: (world: SimWorld) => void): void {
+  try {
+    ctx.store.update(apply);
+  } catch (err) {
+    throw toolExitOf(err);
+  }
+}
+
+/** The exit (code and stderr) drbdsetup ends with for a refusal from the simulated kernel; other errors as they are. */
+function toolExitOf(err: unknown, objectName?: string): unknown {
+  if (err instanceof DrbdRefusal) {
+    const info = err.info.length ? `additional info from kernel:\n${err.info.join("\n")}\n` : "";
+    const message = objectName ? err.message.replace(/^[^:]+:/, `${objectName}:`) : err.message;
+    return new ToolExit(stateChangeExitCode(err.code), `${message}\n${info}`);
+  }
+  if (err instanceof DrbdConfigFailure) return new ToolExit(EXIT_CONFIG_FAILURE, err.stderr);
+  if (err instanceof NotSimulated) return new ToolExit(20, `tandem simulator: ${err.message}\n`);
+  return err;
+}
+
+/** The value of `--name=value` among drbdsetup's options (drbdadm passes them that way). */
+function optionValue(args: string[], name: string): string | undefined {
+  const arg = args.find((a) => a === name || a.startsWith(`${name}=`));
+  if (arg === undefined) return undefined;
+  return arg === name ? "yes" : arg.slice(name.length + 1);
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 /**
@@ -279,6 +374,31 @@ function drbdsetup84(
         connect(w, r, ctx.host, { discardMyData: flags.has("--discard-my-data") }),
       );
       return 0;
+    case "new-resource":
+    case "new-minor":
+    case "attach":
+    case "resource-options":
+    case "disk-options":
+    case "net-options":
+    case "syncer": {
+      // drbdadm-84 up/adjust: accepted for what the kernel already has configured; configuring a resource afresh
+      // (8.4 has no new-peer/new-path: connect carries the addresses) is not simulated on 8.4 hosts.
+      const world = ctx.store.read();
+      const known =
+        command === "attach"
+          ? Object.values(world.resources).some(
+              (r) => String(r.minor) === positional[0] && hasDevice(r, ctx.host),
+            )
+          : world.resources[positional[0] ?? ""]?.sides[ctx.host]?.up === true;
+      if (!known)
+        throw new ToolExit(
+          20,
+          `tandem simulator: new resources are not simulated on DRBD 8.4 hosts (drbdsetup ${command} ${positional.join(" ")})\n`,
+        );
+      return 0;
+    }
+    case "down":
+      throw new ToolExit(20, "tandem simulator: drbdsetup down is not simulated on DRBD 8.4 hosts\n");
     case "disconnect": {
       // By the local address the resource file gives this host. (For addresses no resource has, the kernel's
       // exact answer is not known to us: the unknown-resource failure stands in for it.)

@@ -4,7 +4,7 @@
  * device can be opened only where it is Primary (a Secondary answers EMEDIUMTYPE, "Wrong medium type").
  */
 import { openerOf, sideOf } from "../drbd-kernel";
-import type { SimResource, SimWorld } from "../world";
+import { hasDevice, type SimResource, type SimWorld } from "../world";
 import { ToolExit, type ToolContext } from "./context";
 
 const DMESG = "       dmesg(1) may have more information after failed mount system call.\n";
@@ -13,8 +13,9 @@ const FSCK_BANNER = "fsck from util-linux 2.38.1\n";
 function deviceResource(world: SimWorld, host: string, device: string | undefined): SimResource | undefined {
   const minor = /^\/dev\/drbd(\d+)$/.exec(device ?? "")?.[1];
   const byRes = /^\/dev\/drbd\/by-res\/([^/]+)(?:\/0)?$/.exec(device ?? "")?.[1];
+  // The device exists where the resource is configured with its minor (new-resources too: found by minor).
   return Object.values(world.resources).find(
-    (r) => r.sides[host] && (String(r.minor) === minor || r.name === byRes),
+    (r) => hasDevice(r, host) && (String(r.minor) === minor || r.name === byRes),
   );
 }
 

@@ -2,6 +2,7 @@
  * Stand-ins for LVM2's lvs, vgs, lvcreate and lvremove on a simulated host's volume group, printing the report
  * formats the agent reads (`--reportformat json`, and `--noheadings --separator`) and LVM's own messages.
  */
+import { attachedTo, forgetResourcesWithoutDisks } from "../drbd-config";
 import type { SimWorld } from "../world";
 import { ToolExit, type ToolContext } from "./context";
 
@@ -74,7 +75,8 @@ export async function lvs(args: string[], ctx: ToolContext): Promise<number> {
     vg_name: vg.name,
     lv_name: lv.name,
     lv_size: String(lv.sizeBytes),
-    lv_attr: world.resources[lv.name]?.sides[ctx.host]?.up ? "-wi-ao----" : "-wi-a-----",
+    // Open while a DRBD side is attached to it.
+    lv_attr: attachedTo(world, ctx.host, `/dev/${vg.name}/${lv.name}`) ? "-wi-ao----" : "-wi-a-----",
     lv_path: `/dev/${vg.name}/${lv.name}`,
   }));
   ctx.out(report(args, "lv", rows));
@@ -127,9 +129,12 @@ export async function lvremove(args: string[], ctx: ToolContext): Promise<number
     const vg = vgOf(world, ctx.host);
     const i = vg.lvs.findIndex((lv) => lv.name === lvName);
     if (i < 0) throw new ToolExit(5, `  Failed to find logical volume "${target ?? ""}"\n`);
-    if (world.resources[lvName ?? ""]?.sides[ctx.host]?.up)
+    const device = `/dev/${vg.name}/${lvName ?? ""}`;
+    if (attachedTo(world, ctx.host, device))
       throw new ToolExit(5, `  Logical volume ${target ?? ""} contains a filesystem in use.\n`);
     vg.lvs.splice(i, 1);
+    // The DRBD metadata went with the LV; a resource down everywhere with no disk left is forgotten.
+    forgetResourcesWithoutDisks(world, ctx.host, device);
   });
   ctx.out(`  Logical volume "${lvName ?? ""}" successfully removed.\n`);
   return 0;

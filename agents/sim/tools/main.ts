@@ -10,6 +10,7 @@ import { blkid, fsck, mkfsExt4, mount, umount } from "./fs";
 import { lvcreate, lvremove, lvs, vgs } from "./lvm";
 import { drbdsetup } from "./drbdsetup";
 import { fenceIpmilan } from "./fence";
+import { ip } from "./ip";
 import { virsh } from "./virsh";
 import { xl, xm } from "./xl";
 
@@ -29,6 +30,7 @@ const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number
   vgs,
   lvcreate,
   lvremove,
+  ip,
 };
 
 const TOOLSTACKS: Record<string, string> = { xl: "xen-xl", xm: "xen-xm", virsh: "libvirt" };

@@ -163,7 +163,7 @@ describe("a fault that does not make sense is refused, naming the field", () => 
 
 describe("in the lab, faults act on the hosts' real links", () => {
   it("cut-mgmt, power-off and crash take the host's interface down; restore-mgmt and power-on bring it up", async () => {
-    const { labLinkCommands, syncLabLinks } = await import("../../../agents/sim/lab-links");
+    const { labLinkCommands, syncLabLinks, REAL_IP } = await import("../../../agents/sim/lab-links");
     const w = createMozillaGumiWorld();
     expect(labLinkCommands(w)).toEqual([]); // the simulated farm has no real links
     w.lab = { namespaces: { xen1: "tandem-xen1", xen2: "tandem-xen2" }, interface: "eth0" };
@@ -177,6 +177,7 @@ describe("in the lab, faults act on the hosts' real links", () => {
     expect(states()).toEqual(["tandem-xen1:up", "tandem-xen2:up"]);
     const ran: string[][] = [];
     syncLabLinks(w, (argv) => ran.push(argv));
-    expect(ran[0]).toEqual(["ip", "netns", "exec", "tandem-xen1", "ip", "link", "set", "eth0", "up"]);
+    expect(REAL_IP).toMatch(/^\/(usr\/)?s?bin\/ip$/); // iproute2's, never a simulated host's stand-in
+    expect(ran[0]).toEqual([REAL_IP, "netns", "exec", "tandem-xen1", REAL_IP, "link", "set", "eth0", "up"]);
   });
 });

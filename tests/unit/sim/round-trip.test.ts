@@ -16,6 +16,16 @@ import { parseXmListLong } from "../../../agents/drivers/xen/parse-xm-list-long"
 import type { TDrbdStatus } from "../../../agents/protocol/schemas";
 import { applyFault } from "../../../agents/sim/faults";
 import { invalidate, promote } from "../../../agents/sim/drbd-kernel";
+import {
+  attach,
+  connectPeer,
+  freshMetadata,
+  newMinor,
+  newPath,
+  newPeer,
+  newResource,
+  takeDown,
+} from "../../../agents/sim/drbd-config";
 import { createMozillaGumiWorld } from "../../../agents/sim/farms";
 import { events2Objects, statusJson } from "../../../agents/sim/tools/drbd-format";
 import { info, listLong, listTable } from "../../../agents/sim/tools/xl";
@@ -91,24 +101,28 @@ function scenarios(): Array<[string, SimWorld]> {
   ];
 }
 
-/** What the world says a host's DRBD looks like, in the parsers' shape. */
+/**
+ * What the world says a host's DRBD looks like, in the parsers' shape: the resources configured there (up), with
+ * the objects drbdadm up has created so far (a device from new-minor on, a connection from new-peer on).
+ */
 function expectedDrbd(world: SimWorld, host: string) {
   return Object.values(world.resources)
-    .filter((r) => r.sides[host])
+    .filter((r) => r.sides[host]?.up)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((r) => {
       const side = r.sides[host]!;
-      const peer = peerOf(r, host)!;
-      const peerSide = r.sides[peer]!;
+      const device = side.configured?.device !== false;
+      const peer = side.configured?.connection === false ? undefined : peerOf(r, host);
+      const peerSide = peer === undefined ? undefined : r.sides[peer];
       const connected = side.connection === "Connected";
       return {
         name: r.name,
         role: side.role,
-        disk: side.disk,
-        connection: side.connection,
-        peerRole: connected ? peerSide.role : "Unknown",
-        peerDisk: connected ? peerSide.disk : "DUnknown",
-        replication: replicationOf(r, host),
+        disk: device ? side.disk : undefined,
+        connection: peerSide ? side.connection : undefined,
+        peerRole: peerSide ? (connected ? peerSide.role : "Unknown") : undefined,
+        peerDisk: peerSide && device ? (connected ? peerSide.disk : "DUnknown") : undefined,
+        replication: peerSide && device ? replicationOf(r, host) : undefined,
       };
     });
 }
@@ -190,6 +204,65 @@ describe.each(scenarios())("round trip: %s", (_name, world) => {
         world.hosts[host]!.memoryMiB,
         freeMemoryMiB(world, host),
       ]);
+    });
+  }
+});
+
+/** A new resource r5 (agents/sim/drbd-config.ts) on the way up, syncing, and half down. */
+function newResourceScenarios(): Array<[string, SimWorld]> {
+  const make = (steps: (w: SimWorld) => void): SimWorld => {
+    const w = createMozillaGumiWorld({ realNowMs: T0 });
+    settleWorld(w, T0);
+    for (const host of ["xen1", "xen2"])
+      w.hosts[host]!.vg.lvs.push({ name: "r5", sizeBytes: 4 * 1024 ** 3, drbdMetadata: freshMetadata() });
+    steps(w);
+    return w;
+  };
+  const up = (w: SimWorld, host: string, until: "minor" | "peer" | "connect" = "connect") => {
+    const me = host === "xen1" ? 0 : 1;
+    newResource(w, host, "r5", me);
+    newMinor(w, host, "r5", 5, 0);
+    if (until === "minor") return;
+    newPeer(w, host, "r5", { nodeId: 1 - me, name: host === "xen1" ? "xen2" : "xen1", protocol: "C" });
+    newPath(w, host, "r5", `ipv4:127.0.0.${me + 1}:7805`);
+    attach(w, host, 5, "/dev/vg0/r5");
+    if (until === "peer") return;
+    connectPeer(w, w.resources["r5"]!, host);
+  };
+  return [
+    ["r5: new-resource and new-minor on xen1", make((w) => up(w, "xen1", "minor"))],
+    ["r5: attached on xen1, not connected", make((w) => up(w, "xen1", "peer"))],
+    ["r5: up on xen1 only", make((w) => up(w, "xen1"))],
+    [
+      "r5: initial sync running",
+      make((w) => {
+        up(w, "xen1");
+        up(w, "xen2");
+        promote(w, w.resources["r5"]!, "xen1", true);
+        settleWorld(w, T0 + 10_000);
+      }),
+    ],
+    [
+      "r5: down on xen2",
+      make((w) => {
+        up(w, "xen1");
+        up(w, "xen2");
+        takeDown(w, "xen2", "r5");
+      }),
+    ],
+  ];
+}
+
+describe.each(newResourceScenarios())("round trip, DRBD 9: %s", (_name, world) => {
+  for (const host of ["xen1", "xen2"]) {
+    it(`${host}: drbdsetup events2 --now and status --json parse back to the world`, () => {
+      const events2 =
+        events2Objects(world, host, true)
+          .map((o) => `exists ${o.object} ${o.attrs}\n`)
+          .join("") + "exists -\n";
+      const expected = expectedDrbd(world, host);
+      expect(drbdSummary(parseEvents2Now(events2))).toEqual(expected);
+      expect(drbdSummary(parseDrbdStatusJson(statusJson(world, host)))).toEqual(expected);
     });
   }
 });

@@ -261,6 +261,20 @@ describe("drbdsetup events2 fixtures", () => {
     expect(events2StateToStatus(state)).toEqual({ resources: [] });
   });
 
+  it("a resource created after the initial dump (ug9-now, then the drbd-utils create/destroy stream) comes and goes; the others stay", () => {
+    const dump = unwrapContinuations(stripPrompt(loadSample(FILE, "ug9-now")));
+    const [block] = splitTranscript(loadSample(FILE, "drbdutils-events2-all-create-destroy"));
+    const lines = block!.output.split("\n");
+    const firstDestroy = lines.findIndex((l) => l.startsWith("destroy"));
+    const state = createEvents2State();
+    const before = replay(dump, state);
+    expect(before.resources.map((r) => r.name)).toEqual(["r0"]);
+    const created = replay(lines.slice(0, firstDestroy).join("\n"), state);
+    expect(created.resources.map((r) => r.name)).toEqual(["r0", "some-resource"]);
+    expect(created.resources[1]).toEqual(SOME_RESOURCE_CREATED.resources[0]);
+    expect(replay(lines.slice(firstDestroy).join("\n"), state)).toEqual(before);
+  });
+
   it("drbdutils-events2-all-create-helper: helper calls are ignored, TIME-stamped run gives the same status", () => {
     const [plain, timestamps] = splitTranscript(loadSample(FILE, "drbdutils-events2-all-create-helper"));
     expect(timestamps?.command).toContain("--timestamps");
