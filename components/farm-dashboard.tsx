@@ -26,6 +26,9 @@ export function FarmDashboard() {
           <a href="/vms" className="text-sm underline">
             {t("vmsLink")}
           </a>
+          <a href="/resources/new" data-testid="new-resource-link" className="text-sm underline">
+            {t("newResourceLink")}
+          </a>
           <LiveIndicator state={state} />
           <LanguageSwitcher />
         </div>

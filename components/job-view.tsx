@@ -88,6 +88,9 @@ export function JobView({ id }: { id: string }) {
               {t("cancel")}
             </button>
           )}
+          {job.kind === "create-resource" && (job.status === "failed" || job.status === "cancelled") && (
+            <UndoButton jobId={job.id} />
+          )}
           {cancelAsked && job.status === "running" && (
             <p className="text-sm text-amber-800">{t("cancelRequested")}</p>
           )}
@@ -218,5 +221,41 @@ export function JobList() {
         ))}
       </ul>
     </main>
+  );
+}
+
+/** A failed resource creation: undo exactly what it made (a new job), then show that job. */
+function UndoButton({ jobId }: { jobId: string }) {
+  const t = useTranslations("job");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  const undo = async () => {
+    setBusy(true);
+    const res = await fetch(`/api/jobs/${encodeURIComponent(jobId)}/undo`, { method: "POST" });
+    const body = (await res.json()) as { jobId?: string; error?: { code: string; message: string } };
+    if (body.jobId) window.location.assign(`/jobs/${body.jobId}`);
+    else {
+      setError(body.error ?? null);
+      setBusy(false);
+    }
+  };
+  return (
+    <p className="mt-2">
+      <button
+        type="button"
+        data-testid="job-undo"
+        disabled={busy}
+        onClick={() => void undo()}
+        className="rounded border border-red-300 bg-white px-2 py-0.5 text-sm text-red-900 disabled:opacity-50"
+      >
+        {t("undo")}
+      </button>{" "}
+      <span className="text-sm text-slate-600">{t("undoHelp")}</span>
+      {error && (
+        <span role="alert" className="ml-2 text-red-700">
+          <ErrorMessage error={error} />
+        </span>
+      )}
+    </p>
   );
 }

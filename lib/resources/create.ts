@@ -167,7 +167,7 @@ export function checkCreateResource(
           "name",
           `a volume ${h.vg}/${request.name} already exists on ${h.host}: choose another name, or use it as an existing device`,
         );
-      else if (bytes > vg.freeBytes)
+      if (bytes > vg.freeBytes)
         fail(
           "sizeMiB",
           `${request.sizeMiB} MiB does not fit in ${h.vg} on ${h.host}: ${Math.floor(vg.freeBytes / MiB)} MiB free`,

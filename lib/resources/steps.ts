@@ -25,9 +25,12 @@ async function waitUntil(ctx: StepContext, what: string, check: () => Promise<bo
   }
 }
 
+/** The step's logical volume: `lv` when given (an existing volume), else the resource's name. */
+const lvOf = (step: PlannedStep) => (step.params.lv === undefined ? str(step, "resource") : str(step, "lv"));
+
 const lvExists = async (ctx: StepContext, step: PlannedStep) =>
   (await ctx.read(step.host, "lvm.listVolumes", { vg: str(step, "vg") })).volumes.some(
-    (v) => v.lv === str(step, "resource"),
+    (v) => v.lv === lvOf(step),
   );
 
 const isUp = async (ctx: StepContext, host: string, resource: string) =>
@@ -179,7 +182,14 @@ const removeConfig: StepBehaviour = {
 const removeLv: StepBehaviour = {
   done: async (ctx, step) => !(await lvExists(ctx, step)),
   async run(ctx, step) {
-    await ctx.act(step.host, "lvm.removeVolume", { vg: str(step, "vg"), name: str(step, "resource") });
+    await ctx.act(step.host, "lvm.removeVolume", { vg: str(step, "vg"), name: lvOf(step) });
+  },
+};
+
+const unregister: StepBehaviour = {
+  done: async () => false,
+  async run(ctx, step) {
+    await ctx.unregisterResource(str(step, "resource"));
   },
 };
 
@@ -195,4 +205,5 @@ export const RESOURCE_STEP_BEHAVIOURS: Partial<Record<StepName, StepBehaviour>> 
   "drbd-down": drbdDown,
   "remove-config": removeConfig,
   "remove-lv": removeLv,
+  unregister,
 };

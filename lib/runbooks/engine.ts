@@ -15,6 +15,7 @@ import { buildPlan } from "./plan";
 import { loadVmPolicies } from "./policies";
 import { STEP_BEHAVIOURS, type StepBehaviour, type StepContext } from "./steps";
 import { RESOURCE_STEP_BEHAVIOURS } from "../resources/steps";
+import { RUNBOOK_KINDS } from "./types";
 import type {
   CallRecord,
   JobReport,
@@ -228,7 +229,10 @@ export class RunbookEngine {
     this.running.set(jobId, run);
     const marks = new Map<string, number>();
     let replanned: string | undefined;
-    const incident = from === 0 && !plan.newResource ? await this.openIncident(plan) : null;
+    const incident =
+      from === 0 && (RUNBOOK_KINDS as readonly string[]).includes(plan.kind)
+        ? await this.openIncident(plan)
+        : null;
     try {
       if (from === 0) await this.journal.jobStatus(jobId, "running");
       this.emit(jobId, "running");
@@ -380,6 +384,11 @@ export class RunbookEngine {
         if (known) known.mountPoint = meta.mountPoint;
         else this.options.resources.push({ name: meta.name, mountPoint: meta.mountPoint });
       },
+      unregisterResource: async (name) => {
+        await this.options.db.drbdResource.deleteMany({ where: { name } });
+        const i = this.options.resources.findIndex((r) => r.name === name);
+        if (i !== -1) this.options.resources.splice(i, 1);
+      },
       reachable: (host) => this.reachable(host),
       sleep,
       pollMs: this.options.pollMs ?? 250,
@@ -422,17 +431,7 @@ export class RunbookEngine {
       const s = seconds(startedAt.getTime(), marks.get(`started:${vm}`));
       return plan.kind === "failover" && s !== null ? [{ vm, seconds: s }] : [];
     });
-    const r = plan.newResource;
-    const summary =
-      status === "succeeded" && plan.kind === "create-resource" && r
-        ? `${r.name} created on ${plan.from} and ${plan.to}: Primary on ${r.initialPrimary}${r.mountPoint ? `, mounted on ${r.mountPoint}` : ""}.`
-        : status === "succeeded" && plan.kind === "undo-create-resource" && r
-          ? `What job ${r.undoes ?? "?"} created for ${r.name} was removed from ${plan.from} and ${plan.to}.`
-          : status === "succeeded"
-            ? `${plan.kind} from ${plan.from} to ${plan.to} done: ${plan.resources.join(", ") || "no resource"} on ${plan.to}; ${plan.vms.filter((vm) => marks.has(`started:${vm}`)).length} VM(s) started there.`
-            : status === "cancelled"
-              ? `${plan.kind} from ${plan.from} to ${plan.to} cancelled by the operator.`
-              : `${plan.kind} from ${plan.from} to ${plan.to} failed: ${extra.error ?? "see the failed step"}`;
+    const summary = summaryOf(plan, status, marks, extra.error);
     const report: JobReport = {
       downtime,
       ...(restoredAfter.length > 0 ? { restoredAfter } : {}),
@@ -504,6 +503,30 @@ export class RunbookEngine {
 
   private log(line: string): void {
     this.options.log?.(line);
+  }
+}
+
+/** One sentence on how a job ended, for the report and its incident. */
+function summaryOf(
+  plan: RunbookPlan,
+  status: "succeeded" | "failed" | "cancelled",
+  marks: Map<string, number>,
+  error: string | undefined,
+): string {
+  const what = `${plan.kind} from ${plan.from} to ${plan.to}`;
+  if (status === "cancelled") return `${what} cancelled by the operator.`;
+  if (status === "failed") return `${what} failed: ${error ?? "see the failed step"}`;
+  const r = plan.newResource;
+  const resources = plan.resources.join(", ") || "no resource";
+  switch (plan.kind) {
+    case "create-resource":
+      return `${resources} created on ${plan.from} and ${plan.to}: Primary on ${r?.initialPrimary ?? "?"}${r?.mountPoint ? `, mounted on ${r.mountPoint}` : ""}.`;
+    case "undo-create-resource":
+      return `What job ${r?.undoes ?? "?"} created for ${resources} was removed from ${plan.from} and ${plan.to}.`;
+    case "delete-resource":
+      return `${resources} deleted from ${plan.from} and ${plan.to}${plan.steps.some((s) => s.name === "remove-lv") ? ", with its volumes" : " (its volumes are kept)"}.`;
+    default:
+      return `${what} done: ${resources} on ${plan.to}; ${plan.vms.filter((vm) => marks.has(`started:${vm}`)).length} VM(s) started there.`;
   }
 }
 

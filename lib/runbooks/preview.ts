@@ -77,11 +77,12 @@ export function previewCommands(step: Omit<PlannedStep, "commands">, hypervisor:
     case "drbd-down":
       return [drbdDownArgv("9", str("resource"))];
     case "remove-lv":
-      return [lvremove(str("vg"), str("resource"))];
+      return [lvremove(str("vg"), p.lv === undefined ? str("resource") : str("lv"))];
     case "write-config":
     case "remove-config":
     case "wait-connected":
     case "register":
+    case "unregister":
       return []; // file operations and waits of the agent, no command
     case "fence":
       return []; // the panel runs it, with the host's configured command: plan.ts fills it in

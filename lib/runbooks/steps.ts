@@ -34,6 +34,8 @@ export interface StepContext {
     protocol: string;
     mountPoint: string | null;
   }): Promise<void>;
+  /** Forgets a deleted resource pair (inventory and the panel's resource list). */
+  unregisterResource(name: string): Promise<void>;
   /** Whether the panel has a working session to the host now. */
   reachable(host: string): boolean;
   sleep(ms: number): Promise<void>;

@@ -12,7 +12,12 @@ import type { PromotionDecision } from "./promotion";
 export const RUNBOOK_KINDS = ["failover", "switchover", "failback"] as const;
 export type RunbookKind = (typeof RUNBOOK_KINDS)[number];
 /** Every kind of job the engine runs: the runbooks, and creating a resource pair (issue 6) or undoing that. */
-export const JOB_KINDS = [...RUNBOOK_KINDS, "create-resource", "undo-create-resource"] as const;
+export const JOB_KINDS = [
+  ...RUNBOOK_KINDS,
+  "create-resource",
+  "undo-create-resource",
+  "delete-resource",
+] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
@@ -44,6 +49,7 @@ export const STEP_NAMES = [
   "drbd-down",
   "remove-config",
   "remove-lv",
+  "unregister",
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 

@@ -518,3 +518,71 @@ test("a planned switchover from the browser (maintenance of xen1): its VMs shut 
   await expect(page.getByTestId("host-xen2-status")).toContainText("6 of 6 VMs running");
   await expect(page.getByTestId("vm-web1-memory")).toHaveText("2,048 / 2,048 MiB");
 });
+
+test("the resource wizard: a taken name is refused with its field; r5 is created from the browser, UpToDate on both hosts, Primary and mounted on xen1", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(300_000);
+  await page.goto("/");
+  await page.getByTestId("language-switcher").selectOption("en");
+  await page.getByTestId("new-resource-link").click();
+  await expect(page).toHaveURL(/\/resources\/new$/);
+
+  // 1. Storage: vg0 on each host, each host's own address, as the hosts report them.
+  await expect(page.getByTestId("wizard-vg-xen1")).toContainText("vg0");
+  await expect(page.getByTestId("wizard-address-xen2")).toHaveValue("10.0.0.2");
+  await page.getByTestId("wizard-next").click();
+
+  // 2. The resource: a taken name and a size beyond the free space are refused, each with its field.
+  await page.getByTestId("wizard-name").fill("r1");
+  await page.getByTestId("wizard-size").fill(String(10 * 1024 * 1024));
+  await page.getByTestId("wizard-next").click();
+  await expect(page.locator("[data-testid=wizard-error][data-field=name]").first()).toContainText(
+    "is taken: a resource r1 is configured on xen1",
+  );
+  await expect(page.locator("[data-testid=wizard-error][data-field=sizeMiB]").first()).toContainText(
+    "does not fit in vg0",
+  );
+  await expect(page.getByTestId("wizard-step-resource")).toBeVisible(); // not a step further
+  await page.screenshot({ path: test.info().outputPath("wizard-refused.png"), fullPage: true });
+  await page.getByTestId("wizard-name").fill("r5");
+  await page.getByTestId("wizard-size").fill("1024");
+  await page.getByTestId("wizard-next").click();
+
+  // 3. Safety: the defaults. 4. Initial sync: skipped (both volumes are new). 5. ext4 on /srv/r5.
+  await expect(page.getByTestId("wizard-step-safety")).toBeVisible();
+  await page.getByTestId("wizard-next").click();
+  await page.getByTestId("wizard-sync-skip").check();
+  await page.getByTestId("wizard-next").click();
+  await page.getByTestId("wizard-use-ext4").check();
+  await page.getByTestId("wizard-mount-point").fill("/srv/r5");
+  // Back and forth keeps what was typed.
+  await page.getByTestId("wizard-back").click();
+  await expect(page.getByTestId("wizard-sync-skip")).toBeChecked();
+  await page.getByTestId("wizard-next").click();
+  await expect(page.getByTestId("wizard-mount-point")).toHaveValue("/srv/r5");
+  await page.getByTestId("wizard-next").click();
+
+  // 6. Review: the file, accepted by drbdadm on both hosts, and the plan.
+  await expect(page.getByTestId("wizard-file")).toContainText("resource r5 {");
+  await expect(page.getByTestId("wizard-file")).toContainText("address ipv4 10.0.0.2:7788;");
+  await expect(page.getByTestId("wizard-validation").locator("[data-ok=true]")).toHaveCount(2);
+  await expect(page.getByTestId("wizard-plan")).toContainText(
+    "Initial sync of r5 from xen1 (skipped: both volumes are new)",
+  );
+  await page.screenshot({ path: test.info().outputPath("wizard-review.png"), fullPage: true });
+  await page.getByTestId("wizard-create").click();
+
+  await expect(page).toHaveURL(/\/jobs\/[a-z0-9]+$/);
+  await expect(page.getByTestId("job-status")).toHaveAttribute("data-status", "succeeded", {
+    timeout: 180_000,
+  });
+  await page.screenshot({ path: test.info().outputPath("wizard-job.png"), fullPage: true });
+  await page.goto("/");
+  const r5 = page.getByTestId("resource-r5");
+  await expect(r5.getByTestId("side-xen1").getByTestId("role")).toHaveText("Primary");
+  await expect(r5.getByTestId("side-xen2").getByTestId("disk")).toHaveText("UpToDate");
+  const world = await (await request.get("/api/sim/world")).json();
+  expect(world.resources.r5.sides.xen1).toMatchObject({ mounted: true, mountedOn: "/srv/r5" });
+});

@@ -11,6 +11,8 @@ import type { RunbookEngine } from "../../lib/runbooks/engine";
 import { checkCreateResource, ZCreateResourceRequest } from "../../lib/resources/create";
 import { buildCreatePlan } from "../../lib/resources/plan";
 import { createResource, undoCreateResource } from "../../lib/resources/service";
+import { planDeleteResource } from "../../lib/resources/delete";
+import type { AppError } from "../../lib/errors";
 import { storageFacts } from "../../lib/resources/storage";
 import { createTempSimFarm, waitFor, waitForWholeFarm, type TempSimFarm } from "../helpers/sim";
 import { finished, migratedDb, SIM_RESOURCES, startPanel } from "../helpers/runbooks";
@@ -142,6 +144,59 @@ describe("a new resource pair on the simulated farm", () => {
       (await service.client("xen1").call("drbd.configured", {})).resources.map((r) => r.name),
     ).not.toContain("r6");
     farm.onHost("xen2", "lvremove", "-f", "vg0/filler");
+    expect(farm.violations()).toEqual([]);
+  }, 180_000);
+
+  it("deleting a resource: refused while a VM uses it, while mounted or Primary, without the typed name; then down, files aside, volumes removed, forgotten", async () => {
+    const refusal = (name: string, options: { removeVolumes: boolean; confirm?: string }) =>
+      planDeleteResource(service, resources, name, options).then(
+        () => {
+          throw new Error("expected a refusal");
+        },
+        (e: AppError) => [e.code, e.code === "VALIDATION_FAILED" ? e.details.field : e.details.rule],
+      );
+    expect(await refusal("r1", { removeVolumes: false })).toEqual(["CONFLICT", "vm-uses-resource"]);
+    expect(await refusal("r5", { removeVolumes: false })).toEqual(["CONFLICT", "mounted"]);
+    farm.onHost("xen1", "umount", "/srv/r5");
+    expect(await refusal("r5", { removeVolumes: false })).toEqual(["CONFLICT", "primary"]);
+    farm.onHost("xen1", "drbdadm", "secondary", "r5");
+    expect(await refusal("r5", { removeVolumes: true, confirm: "r4" })).toEqual([
+      "VALIDATION_FAILED",
+      "confirm",
+    ]);
+    expect(await refusal("r9", { removeVolumes: false })).toEqual(["NOT_FOUND", undefined]);
+    // xen2's copy of r4 is thrown away and resyncs: xen1 holds the only UpToDate copy meanwhile.
+    farm.onHost("xen2", "drbdadm", "invalidate", "r4");
+    await waitFor(
+      () =>
+        service
+          .getView()
+          .resources.find((r) => r.name === "r4")
+          ?.sides.some((x) => x.disk === "Inconsistent"),
+      10_000,
+      "r4 resyncing",
+    );
+    expect(await refusal("r4", { removeVolumes: false })).toEqual(["CONFLICT", "only-uptodate-copy"]);
+    expect(world().resources["r5"]!.sides["xen1"]!.up).toBe(true); // nothing changed by the refusals
+
+    const plan = await planDeleteResource(service, resources, "r5", { removeVolumes: true, confirm: "r5" });
+    expect(plan.steps.map((s) => s.key)).toEqual([
+      "drbd-down:r5@xen1",
+      "drbd-down:r5@xen2",
+      "remove-config:r5@xen1",
+      "remove-lv:vg0/r5@xen1",
+      "remove-config:r5@xen2",
+      "remove-lv:vg0/r5@xen2",
+      "unregister:r5",
+    ]);
+    const job = await finished(engine, await engine.start(plan), 120_000);
+    expect(job.status).toBe("succeeded");
+    expect(job.report?.summary).toBe("r5 deleted from xen1 and xen2, with its volumes.");
+    expect(world().resources["r5"]).toBeUndefined();
+    expect(lvNames("xen1")).not.toContain("r5");
+    expect(lvNames("xen2")).not.toContain("r5");
+    expect(await db.drbdResource.findUnique({ where: { name: "r5" } })).toBeNull();
+    expect(resources.map((r) => r.name)).toEqual(["r1", "r2", "r3", "r4"]);
     expect(farm.violations()).toEqual([]);
   }, 180_000);
 });

@@ -44,6 +44,8 @@ const SAME_IN_BOTH = new Set([
   "units.mib",
   "units.gib",
   "vm.memory",
+  "wizard.volumeOption", // a device path and its size
+  "wizard.fencingOption.resource-and-stonith", // DRBD's own keyword
 ]);
 
 describe("message catalogues", () => {
