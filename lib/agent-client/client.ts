@@ -17,8 +17,14 @@ import type { AgentStream, Transport } from "../transport/types";
 
 export type AgentClientState = "connecting" | "ready" | "down" | "stopped";
 
+/**
+ * The longest wait between reconnection attempts. A repaired host must show up on the panel within seconds (a
+ * failback waits for it); one SSH attempt every 5 s to a host that is down costs nothing.
+ */
+export const DEFAULT_MAX_BACKOFF_MS = 5_000;
+
 export interface AgentClientOptions {
-  /** First reconnect delay; doubles up to `maxBackoffMs`. */
+  /** First reconnect delay; doubles up to `maxBackoffMs` (default 5 s). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   log?: (message: string) => void;
@@ -307,7 +313,7 @@ export class AgentClient {
     this.setState("down", error);
     this.options.log?.(`${this.host}: ${error.code}: ${error.message}; retrying in ${this.backoffMs} ms`);
     this.reconnectTimer = setTimeout(() => void this.connect(), this.backoffMs);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 30_000);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);
   }
 
   private setState(state: AgentClientState, error?: AppError): void {

@@ -160,7 +160,7 @@ describe("failover, failback, switchover on the simulated farm", () => {
     expect(world().resources["r1"]!.resync).toMatchObject({ source: "xen2", target: "xen1" });
     await waitFor(
       () => service.getView().hosts.find((h) => h.name === "xen1")?.reachable === true,
-      20_000,
+      30_000,
       "xen1 back",
     );
     const during = await engine.plan(request({ kind: "failback", from: "xen2", to: "xen1" }));
