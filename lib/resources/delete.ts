@@ -8,8 +8,8 @@ import { AppError } from "../errors";
 import type { FarmService } from "../farm/farm-service";
 import type { ResourceMeta } from "../farm/view";
 import { RUNNING_STATES } from "../runbooks/plan";
-import { previewCommands } from "../runbooks/preview";
-import type { PlannedStep, RunbookPlan } from "../runbooks/types";
+import type { RunbookPlan } from "../runbooks/types";
+import { teardownSteps, withCommands, type Step } from "./plan";
 
 export interface DeleteResourceOptions {
   removeVolumes: boolean;
@@ -76,44 +76,14 @@ export async function planDeleteResource(
       `${upToDate[0]!.host} holds the only UpToDate copy of ${name} (the other side is ${sides.find((s) => s !== upToDate[0])!.disk}): let the resync finish first.`,
     );
 
-  const steps: Array<Omit<PlannedStep, "commands">> = [];
-  for (const h of hosts)
-    steps.push({
-      key: `drbd-down:${name}@${h}`,
-      name: "drbd-down",
-      host: h,
-      resource: name,
-      params: { resource: name },
-      call: { method: "drbd.down", params: { resource: name } },
-      idempotent: true,
-      deadlineMs: 120_000,
-    });
+  const steps: Step[] = hosts.map((h) => teardownSteps.down(name, h));
   for (const e of entries) {
     if (!e.resource) continue;
-    steps.push({
-      key: `remove-config:${name}@${e.host}`,
-      name: "remove-config",
-      host: e.host,
-      resource: name,
-      params: { resource: name },
-      call: { method: "drbd.removeConfig", params: { resource: name } },
-      idempotent: true,
-      deadlineMs: 60_000,
-    });
+    steps.push(teardownSteps.removeConfig(name, e.host));
     if (options.removeVolumes)
       for (const v of e.resource.hosts.find((x) => x.name === e.host)?.volumes ?? []) {
         const m = /^\/dev\/([^/]+)\/([^/]+)$/.exec(v.disk ?? "");
-        if (!m) continue; // not a logical volume: left alone
-        steps.push({
-          key: `remove-lv:${m[1]}/${m[2]}@${e.host}`,
-          name: "remove-lv",
-          host: e.host,
-          resource: name,
-          params: { resource: name, vg: m[1]!, lv: m[2]! },
-          call: { method: "lvm.removeVolume", params: { vg: m[1], name: m[2] } },
-          idempotent: true,
-          deadlineMs: 120_000,
-        });
+        if (m) steps.push(teardownSteps.removeLv(name, e.host, m[1]!, m[2]!)); // other devices are left alone
       }
   }
   steps.push({
@@ -132,7 +102,7 @@ export async function planDeleteResource(
     to: hosts[1]!,
     resources: [name],
     vms: [],
-    steps: steps.map((s) => ({ ...s, commands: previewCommands(s, null) })),
+    steps: withCommands(steps),
     memory: null,
     promotions: [],
     restoreMemory: [],

@@ -30,11 +30,46 @@ const DEADLINE_MS = {
   "remove-lv": 120_000,
 } as const;
 
-type Step = Omit<PlannedStep, "commands">;
+export type Step = Omit<PlannedStep, "commands">;
 
-function withCommands(steps: Step[]): PlannedStep[] {
+export function withCommands(steps: Step[]): PlannedStep[] {
   return steps.map((s) => ({ ...s, commands: previewCommands(s, null) }));
 }
+
+/** The steps that take a resource down on a host, set its file aside and remove a volume (undo and delete). */
+export const teardownSteps = {
+  down: (name: string, host: string): Step => ({
+    key: `drbd-down:${name}@${host}`,
+    name: "drbd-down",
+    host,
+    resource: name,
+    params: { resource: name },
+    call: { method: "drbd.down", params: { resource: name } },
+    idempotent: true,
+    deadlineMs: DEADLINE_MS["drbd-down"],
+  }),
+  removeConfig: (name: string, host: string): Step => ({
+    key: `remove-config:${name}@${host}`,
+    name: "remove-config",
+    host,
+    resource: name,
+    params: { resource: name },
+    call: { method: "drbd.removeConfig", params: { resource: name } },
+    idempotent: true,
+    deadlineMs: DEADLINE_MS["remove-config"],
+  }),
+  /** `lv` defaults to the resource's name (a volume the create job made). */
+  removeLv: (name: string, host: string, vg: string, lv: string = name): Step => ({
+    key: `remove-lv:${vg}/${lv}@${host}`,
+    name: "remove-lv",
+    host,
+    resource: name,
+    params: { resource: name, vg, ...(lv === name ? {} : { lv }) },
+    call: { method: "lvm.removeVolume", params: { vg, name: lv } },
+    idempotent: true,
+    deadlineMs: DEADLINE_MS["remove-lv"],
+  }),
+};
 
 function emptyPlan(kind: RunbookPlan["kind"], r: NewResourcePlan, steps: PlannedStep[]): RunbookPlan {
   return {
@@ -227,45 +262,15 @@ export function buildUndoPlan(job: JobView): RunbookPlan {
       idempotent: true,
       deadlineMs: DEADLINE_MS.umount,
     });
-  for (const b of [...r.backing].reverse()) {
+  for (const b of [...r.backing].reverse())
     if (started("drbd-up", b.host) || started("create-md", b.host))
-      steps.push({
-        key: `drbd-down:${name}@${b.host}`,
-        name: "drbd-down",
-        host: b.host,
-        resource: name,
-        params: { resource: name },
-        call: { method: "drbd.down", params: { resource: name } },
-        idempotent: true,
-        deadlineMs: DEADLINE_MS["drbd-down"],
-      });
-  }
+      steps.push(teardownSteps.down(name, b.host));
   for (const b of [...r.backing].reverse()) {
-    if (started("write-config", b.host))
-      steps.push({
-        key: `remove-config:${name}@${b.host}`,
-        name: "remove-config",
-        host: b.host,
-        resource: name,
-        params: { resource: name },
-        call: { method: "drbd.removeConfig", params: { resource: name } },
-        idempotent: true,
-        deadlineMs: DEADLINE_MS["remove-config"],
-      });
-    if (
-      b.create &&
-      job.steps.some((s) => s.name === "create-lv" && s.host === b.host && s.status === "succeeded")
-    )
-      steps.push({
-        key: `remove-lv:${b.vg}/${name}@${b.host}`,
-        name: "remove-lv",
-        host: b.host,
-        resource: name,
-        params: { resource: name, vg: b.vg! },
-        call: { method: "lvm.removeVolume", params: { vg: b.vg, name } },
-        idempotent: true,
-        deadlineMs: DEADLINE_MS["remove-lv"],
-      });
+    if (started("write-config", b.host)) steps.push(teardownSteps.removeConfig(name, b.host));
+    const created = job.steps.some(
+      (s) => s.name === "create-lv" && s.host === b.host && s.status === "succeeded",
+    );
+    if (b.create && created) steps.push(teardownSteps.removeLv(name, b.host, b.vg!));
   }
   return emptyPlan("undo-create-resource", { ...r, undoes: job.id }, withCommands(steps));
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db";
 import type { FarmService } from "../../lib/farm/farm-service";
-import { ZCreateResourceRequest } from "../../lib/resources/create";
+import { r5Request } from "../helpers/resources";
 import { dryRunCreateResource, hostStorage } from "../../lib/resources/storage";
 import { createTempSimFarm, waitForWholeFarm, type TempSimFarm } from "../helpers/sim";
 import { migratedDb, SIM_RESOURCES, startPanel } from "../helpers/runbooks";
@@ -28,20 +28,7 @@ afterAll(async () => {
   farm?.remove();
 });
 
-const r5 = (extra: Record<string, unknown> = {}) =>
-  ZCreateResourceRequest.parse({
-    name: "r5",
-    sizeMiB: 10240,
-    hosts: [
-      { host: "xen1", vg: "vg0", address: "10.0.0.1" },
-      { host: "xen2", vg: "vg0", address: "10.0.0.2" },
-    ],
-    initialPrimary: "xen1",
-    initialSync: "skip",
-    filesystem: { type: "ext4", mountPoint: "/srv/r5" },
-    dryRun: true,
-    ...extra,
-  });
+const r5 = (extra: Record<string, unknown> = {}) => r5Request({ sizeMiB: 10240, dryRun: true, ...extra });
 
 describe("the wizard's reads on the simulated farm", () => {
   it("storage: vg0 with its free space, no unused volume, the host's own address", async () => {

@@ -10,6 +10,7 @@ import { AgentClient } from "../../lib/agent-client/client";
 import type { AppError } from "../../lib/errors";
 import { FarmService } from "../../lib/farm/farm-service";
 import { createSshTransport } from "../../lib/transport/ssh";
+import { r5Request } from "../helpers/resources";
 import { waitFor, waitForWholeFarm } from "../helpers/sim";
 
 interface Lab {
@@ -161,45 +162,51 @@ describe("the lab over real SSH", () => {
   });
 });
 
+/** A panel on the lab over real SSH: farm service, runbook engine and a fresh migrated SQLite journal. */
+async function openLabPanel() {
+  const { spawnSync } = await import("node:child_process");
+  const os = await import("node:os");
+  const { createDb } = await import("../../lib/db");
+  const { RunbookEngine } = await import("../../lib/runbooks/engine");
+  const { WorldStore } = await import("../../agents/sim/store");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-lab-db-"));
+  const url = `file:${path.join(dir, "tandem.db")}`;
+  const migrate = spawnSync(
+    process.execPath,
+    [path.resolve(import.meta.dirname, "../../scripts/prisma.mjs"), "migrate", "deploy"],
+    { env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" },
+  );
+  expect(migrate.status, migrate.stderr).toBe(0);
+  const db = createDb(url);
+  const store = new WorldStore(lab.simDir);
+  store.setSpeed(10); // a domain builds in 0.2 s, a guest boots in 2 s
+  const resources: Array<{ name: string; mountPoint: string | null }> = [
+    { name: "r1", mountPoint: "/srv/r1" },
+    { name: "r2", mountPoint: "/srv/r2" },
+    { name: "r3", mountPoint: "/srv/r3" },
+    { name: "r4", mountPoint: null },
+  ];
+  const service = new FarmService({
+    simulated: false,
+    hosts: lab.hosts.map((h) => ({
+      name: h.name,
+      address: h.address,
+      transport: farmTransport(h, {
+        keepaliveIntervalMs: 500,
+        keepaliveCountMax: 2,
+        readyTimeoutMs: 3_000,
+      }),
+    })),
+    resources,
+  });
+  const engine = new RunbookEngine({ farm: service, db, resources, pollMs: 200 });
+  return { service, engine, store, db, dir, resources };
+}
+
 describe("a failover and a failback in the lab, over real SSH", () => {
   it("xen1 crashes (its link goes down): failover to xen2; xen1 comes back: failback after the resync", async () => {
-    const { spawnSync } = await import("node:child_process");
-    const os = await import("node:os");
-    const { createDb } = await import("../../lib/db");
-    const { RunbookEngine } = await import("../../lib/runbooks/engine");
     const { ZRunbookRequest } = await import("../../lib/runbooks/types");
-    const { WorldStore } = await import("../../agents/sim/store");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-lab-db-"));
-    const url = `file:${path.join(dir, "tandem.db")}`;
-    const migrate = spawnSync(
-      process.execPath,
-      [path.resolve(import.meta.dirname, "../../scripts/prisma.mjs"), "migrate", "deploy"],
-      { env: { ...process.env, DATABASE_URL: url }, encoding: "utf8" },
-    );
-    expect(migrate.status, migrate.stderr).toBe(0);
-    const db = createDb(url);
-    const store = new WorldStore(lab.simDir);
-    store.setSpeed(10); // a domain builds in 0.2 s, a guest boots in 2 s
-    const resources = [
-      { name: "r1", mountPoint: "/srv/r1" },
-      { name: "r2", mountPoint: "/srv/r2" },
-      { name: "r3", mountPoint: "/srv/r3" },
-      { name: "r4", mountPoint: null },
-    ];
-    const service = new FarmService({
-      simulated: false,
-      hosts: lab.hosts.map((h) => ({
-        name: h.name,
-        address: h.address,
-        transport: farmTransport(h, {
-          keepaliveIntervalMs: 500,
-          keepaliveCountMax: 2,
-          readyTimeoutMs: 3_000,
-        }),
-      })),
-      resources,
-    });
-    const engine = new RunbookEngine({ farm: service, db, resources, pollMs: 200 });
+    const { service, engine, store, db, dir } = await openLabPanel();
     const run = async (kind: "failover" | "failback", from: string, to: string) => {
       const r = (await engine.submit(
         ZRunbookRequest.parse({ kind, from, to, confirmDown: kind === "failover" }),
@@ -256,6 +263,71 @@ describe("a failover and a failback in the lab, over real SSH", () => {
       for (const r of ["r1", "r3"])
         expect(w.resources[r]!.sides["xen1"]).toMatchObject({ role: "Primary", mounted: true });
       expect(Object.values(w.vms).filter((v) => v.host === "xen1" && v.domId !== null)).toHaveLength(7);
+    } finally {
+      service.stop();
+      await db.$disconnect();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
+describe("a new resource pair in the lab, over real SSH", () => {
+  it("r5 from the wizard's request: the real drbdadm checks each host's own address; Connected, UpToDate on both, Primary and mounted on xen1; then deleted", async () => {
+    const { createResource } = await import("../../lib/resources/service");
+    const { planDeleteResource } = await import("../../lib/resources/delete");
+    const { hostStorage } = await import("../../lib/resources/storage");
+    const { service, engine, store, db, dir, resources } = await openLabPanel();
+    const finished = async (jobId: string) => {
+      let job = await engine.journal.get(jobId);
+      await waitFor(
+        async () => (
+          (job = await engine.journal.get(jobId)),
+          job !== null && !["running", "queued"].includes(job.status)
+        ),
+        120_000,
+        `job ${jobId}`,
+      );
+      return job!;
+    };
+    await service.start();
+    try {
+      await waitForWholeFarm(service, 20_000);
+      // Each host reports its own namespace's address for replication.
+      expect((await hostStorage(service, "xen2")).addresses).toEqual(["10.99.0.2"]);
+      const answer = await createResource(
+        { farm: service, runbooks: engine, resources },
+        r5Request({ initialSync: "full" }, ["10.99.0.1", "10.99.0.2"]),
+      );
+      if (answer.kind !== "started") throw new Error(`not started: ${JSON.stringify(answer)}`);
+      const job = await finished(answer.jobId);
+      expect(job.steps.filter((x) => x.status !== "succeeded")).toEqual([]);
+      // The full initial sync runs in simulated time; r5 is usable on xen1 at once.
+      await waitFor(
+        () => store.read().resources["r5"]?.sides["xen2"]?.disk === "UpToDate",
+        60_000,
+        "the initial sync",
+      );
+      expect(store.read().resources["r5"]!.sides["xen1"]).toMatchObject({ role: "Primary", mounted: true });
+      // The same file on both hosts, each parsed by the real drbdadm in its own namespace.
+      for (const h of ["xen1", "xen2"]) {
+        const conf = await service.client(h).call("drbd.configured", {});
+        expect(
+          conf.resources.find((r) => r.name === "r5")?.hosts.map((x) => [x.name, x.address, x.port]),
+        ).toEqual([
+          ["xen1", "10.99.0.1", 7788],
+          ["xen2", "10.99.0.2", 7788],
+        ]);
+      }
+
+      await service.client("xen1").call("fs.umount", { mountPoint: "/srv/r5" });
+      await service.client("xen1").call("drbd.secondary", { resource: "r5" });
+      const deleted = await finished(
+        await engine.start(
+          await planDeleteResource(service, resources, "r5", { removeVolumes: true, confirm: "r5" }),
+        ),
+      );
+      expect(deleted.status).toBe("succeeded");
+      expect(store.read().resources["r5"]).toBeUndefined();
     } finally {
       service.stop();
       await db.$disconnect();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { r5Request } from "../../helpers/resources";
 import {
   checkCreateResource,
   ZCreateResourceRequest,
@@ -45,18 +46,7 @@ const FARM = {
   ],
 };
 const request = (r: Record<string, unknown> = {}): TCreateResourceRequest =>
-  ZCreateResourceRequest.parse({
-    name: "r5",
-    sizeMiB: 10240,
-    hosts: [
-      { host: "xen1", vg: "vg0", address: "10.0.0.1" },
-      { host: "xen2", vg: "vg0", address: "10.0.0.2" },
-    ],
-    initialPrimary: "xen1",
-    initialSync: "skip",
-    filesystem: { type: "ext4", mountPoint: "/srv/r5" },
-    ...r,
-  });
+  r5Request({ sizeMiB: 10240, ...r });
 const check = (r: Record<string, unknown> = {}, facts = FACTS) =>
   checkCreateResource(request(r), facts, FARM);
 const errorsOf = (r: Record<string, unknown>, facts = FACTS) => check(r, facts).errors;

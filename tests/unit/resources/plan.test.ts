@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  checkCreateResource,
-  ZCreateResourceRequest,
-  type HostStorageFacts,
-} from "../../../lib/resources/create";
+import { checkCreateResource, type HostStorageFacts } from "../../../lib/resources/create";
+import { r5Request } from "../../helpers/resources";
 import { buildCreatePlan, buildUndoPlan } from "../../../lib/resources/plan";
 import type { JobView, StepStatus } from "../../../lib/runbooks/types";
 
@@ -19,18 +16,7 @@ const facts = (host: string, address: string, lvs: HostStorageFacts["lvs"] = [])
   drbdSyntax: "9",
 });
 const request = (extra: Record<string, unknown> = {}) =>
-  ZCreateResourceRequest.parse({
-    name: "r5",
-    sizeMiB: 1024,
-    hosts: [
-      { host: "xen1", vg: "vg0", address: "10.0.0.1" },
-      { host: "xen2", vg: "vg0", address: "10.0.0.2" },
-    ],
-    initialPrimary: "xen2",
-    initialSync: "full",
-    filesystem: { type: "ext4", mountPoint: "/srv/r5" },
-    ...extra,
-  });
+  r5Request({ initialPrimary: "xen2", initialSync: "full", ...extra });
 const plan = (extra: Record<string, unknown> = {}, lvs: HostStorageFacts["lvs"] = []) => {
   const r = request(extra);
   return buildCreatePlan(
