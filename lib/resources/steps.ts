@@ -4,7 +4,7 @@
  * volume this job did not create: `remove-lv` exists only for the volumes the plan marks `create`.
  */
 import { AppError } from "../errors";
-import type { StepBehaviour, StepContext } from "../runbooks/steps";
+import { waitUntil, type StepBehaviour, type StepContext } from "../runbooks/steps";
 import { report } from "../runbooks/plan";
 import type { NewResourcePlan, PlannedStep, StepName } from "../runbooks/types";
 
@@ -14,15 +14,6 @@ function resourceOf(ctx: StepContext): NewResourcePlan {
   const r = ctx.plan.newResource;
   if (!r) throw new AppError("INTERNAL", "a resource step in a job without a resource plan");
   return r;
-}
-
-async function waitUntil(ctx: StepContext, what: string, check: () => Promise<boolean>): Promise<void> {
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() >= ctx.deadline)
-      throw new AppError("COMMAND_TIMEOUT", `${what} did not happen before the step's deadline`);
-    await ctx.sleep(ctx.pollMs);
-  }
 }
 
 /** The step's logical volume: `lv` when given (an existing volume), else the resource's name. */

@@ -68,7 +68,11 @@ async function vmOn(ctx: StepContext, host: string, vm: string) {
 }
 
 /** Polls `check` until it holds; at the deadline throws COMMAND_TIMEOUT naming `what`. */
-async function waitUntil(ctx: StepContext, what: string, check: () => Promise<boolean>): Promise<void> {
+export async function waitUntil(
+  ctx: StepContext,
+  what: string,
+  check: () => Promise<boolean>,
+): Promise<void> {
   for (;;) {
     if (await check()) return;
     if (Date.now() >= ctx.deadline)

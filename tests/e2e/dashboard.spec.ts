@@ -524,6 +524,15 @@ test("the resource wizard: a taken name is refused with its field; r5 is created
   request,
 }) => {
   test.setTimeout(300_000);
+  // The API refuses a bad request with every field at once, and changes nothing.
+  const bad = await request.post("/api/resources", {
+    data: { name: "r5; rm -rf /", hosts: [], initialPrimary: "xen1", initialSync: "maybe" },
+  });
+  expect(bad.status()).toBe(400);
+  const fields = ((await bad.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field);
+  expect(fields).toEqual(expect.arrayContaining(["name", "hosts", "initialSync"]));
+  expect((await (await request.get("/api/sim/world")).json()).resources.r5).toBeUndefined();
+
   await page.goto("/");
   await page.getByTestId("language-switcher").selectOption("en");
   await page.getByTestId("new-resource-link").click();
