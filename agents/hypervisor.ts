@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { THypervisorKind, TVmInfo } from "./protocol/schemas";
+import type { TVmDefinition } from "./drivers/vm/definition";
 import { AppError } from "./protocol/errors";
 import { createLibvirtHypervisor } from "./drivers/libvirt/libvirt-hypervisor";
 import { createXlHypervisor } from "./drivers/xen/xl-hypervisor";
@@ -31,6 +32,13 @@ export interface Hypervisor {
   setMemory(name: string, mib: number): Promise<void>;
   /** Sets the VM's maximum memory. */
   setMaxMemory(name: string, mib: number): Promise<void>;
+  /**
+   * Defines a VM from the farm's template (config file or domain XML); CONFLICT when a VM of that name is
+   * already defined here. Returns the file written (null for libvirt, which keeps its own) and its content.
+   */
+  define(definition: TVmDefinition): Promise<{ path: string | null; config: string }>;
+  /** Removes a VM's definition; CONFLICT while it runs here, NOT_FOUND when it is not defined here. */
+  undefine(name: string): Promise<void>;
 }
 
 export interface HypervisorOptions {

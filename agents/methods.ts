@@ -33,7 +33,15 @@ import {
 import { parseDrbdDumpXml } from "./drivers/drbd/parse-dump-xml";
 import { ipAddrArgv, parseIpAddrJson } from "./drivers/net/ip-addr";
 import { runDrbd } from "./drivers/drbd/run";
-import { blkidArgv, fsckArgv, mkfsExt4Argv, mountArgv, umountArgv } from "./drivers/fs/commands";
+import {
+  blkidArgv,
+  ddSparseImageArgv,
+  fsckArgv,
+  mkfsExt4Argv,
+  mountArgv,
+  umountArgv,
+} from "./drivers/fs/commands";
+import { ipLinkArgv, parseIpLinkBridges } from "./drivers/net/ip-link";
 import { parseBlkidExport, parseProcMounts } from "./drivers/fs/parse";
 import { lvcreate, lvremove, lvsJson, vgsJson } from "./drivers/lvm/commands";
 import { parseLvsJson, parseVgsJson } from "./drivers/lvm/parse-lvm-report";
@@ -135,7 +143,10 @@ export function createHandlers(ctx: MethodContext): Handlers {
       return removeResourceFile(ctx.drbdConfigDir, resource);
     },
     "host.addresses": async () => ({ addresses: parseIpAddrJson(await runChecked(ipAddrArgv())) }),
+    "host.bridges": async () => ({ bridges: parseIpLinkBridges(await runChecked(ipLinkArgv())) }),
     "vm.list": async () => ({ vms: await hypervisor.listVms() }),
+    "vm.define": ({ definition }) => hypervisor.define(definition),
+    "vm.undefine": async ({ name }) => (await hypervisor.undefine(name), OK),
     "vm.start": async ({ name, memoryMiB }) => (
       await hypervisor.start(name, memoryMiB === undefined ? {} : { memoryMiB }),
       OK
@@ -169,12 +180,30 @@ export function createHandlers(ctx: MethodContext): Handlers {
       // fsck(8): 0 no errors, 1 errors corrected; 2 and above need a reboot or a human.
       return { exitCode: r.exitCode, clean: r.exitCode <= 1, output: (r.stdout + r.stderr).slice(-4000) };
     },
-    "fs.mount": async ({ device, mountPoint, fsType }) => (
-      await runChecked(mountArgv(device, mountPoint, fsType)),
-      OK
-    ),
+    "fs.mount": async ({ device, mountPoint, fsType }) => {
+      // A missing mount point is made first, as Pacemaker's Filesystem agent does: the peer of a new resource
+      // has never mounted it, and its first failover must not fail on a directory. (A simulated host has no
+      // directories of its own: its mount stand-in keeps the table.)
+      if (!ctx.simulated) fs.mkdirSync(mountPoint, { recursive: true, mode: 0o755 });
+      await runChecked(mountArgv(device, mountPoint, fsType));
+      return OK;
+    },
     "fs.umount": async ({ mountPoint }) => (await runChecked(umountArgv(mountPoint)), OK),
     "fs.mkfsExt4": async ({ device, label }) => (await runChecked(mkfsExt4Argv(device, label)), OK),
+    "fs.createImage": async ({ path: file, sizeMiB }) => {
+      // Only directly in a mounted DRBD filesystem: an image elsewhere would not be replicated to the peer.
+      const dir = path.posix.dirname(file);
+      const entry = parseProcMounts(fs.readFileSync(ctx.mountsFile, "utf8")).findLast(
+        (m) => m.mountPoint === dir,
+      );
+      if (!entry || !/^\/dev\/drbd/.test(entry.device))
+        throw new AppError("VALIDATION_FAILED", `${dir} is not a mounted DRBD filesystem on this host`, {
+          details: { field: "path", rule: "in the top directory of a mounted DRBD device" },
+          userMessage: `${dir} is not where a DRBD resource is mounted on this host.`,
+        });
+      await runChecked(ddSparseImageArgv(file, sizeMiB));
+      return OK;
+    },
     "fs.isMounted": async ({ mountPoint }) => {
       const entry = parseProcMounts(fs.readFileSync(ctx.mountsFile, "utf8")).findLast(
         (m) => m.mountPoint === mountPoint,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ZDrbdStatus, ZHello, ZHostFacts, ZVmList } from "./schemas";
 import { ZDevicePath, ZMemoryMiB, ZName } from "./validation";
+import { ZVmDefinition } from "../drivers/vm/definition";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -270,6 +271,19 @@ export const METHODS = {
     mutates: true,
     description: "Set a VM's maximum memory (xl/xm mem-max, virsh setmaxmem --config).",
   }),
+  "vm.define": defineMethod({
+    name: "vm.define",
+    params: z.object({ definition: ZVmDefinition }).strict(),
+    result: z.object({ path: z.string().nullable(), config: z.string() }),
+    timeoutMs: TMO_SLOW,
+    mutates: true,
+    description:
+      "Define a VM from the farm's template (agents/drivers/vm/definition.ts): xl/xm config file <xen-config-dir>/<name>.cfg, or `virsh define` of the domain XML; refused when a VM of that name is already defined here.",
+  }),
+  "vm.undefine": vmAction(
+    "vm.undefine",
+    "Remove a VM's definition (its config file is kept as <name>.cfg.removed; `virsh undefine`); refused while it runs here. Its disk is not touched.",
+  ),
   "lvm.listVolumes": defineMethod({
     name: "lvm.listVolumes",
     params: z.object({ vg: ZName.optional() }).strict(),
@@ -366,6 +380,36 @@ export const METHODS = {
     timeoutMs: TMO_VERY_SLOW,
     mutates: true,
     description: "Make an ext4 filesystem (refused by mke2fs on a mounted device).",
+  }),
+  "fs.createImage": defineMethod({
+    name: "fs.createImage",
+    params: z
+      .object({
+        path: ZDevicePath,
+        sizeMiB: z
+          .number()
+          .int()
+          .min(1)
+          .max(64 * 1024 * 1024),
+      })
+      .strict(),
+    result: ZOk,
+    timeoutMs: TMO_SLOW,
+    mutates: true,
+    description:
+      "Create a sparse disk image file (dd conv=excl: never over an existing file), only in the top directory of a mounted DRBD device.",
+  }),
+  "host.bridges": defineMethod({
+    name: "host.bridges",
+    params: ZNoParams,
+    result: z.object({
+      bridges: z.array(
+        z.object({ name: z.string(), kind: z.enum(["bridge", "openvswitch"]), up: z.boolean() }),
+      ),
+    }),
+    timeoutMs: TMO_NORMAL,
+    mutates: false,
+    description: "The host's Linux and Open vSwitch bridges (`ip -json -d link show`), for a VM's network.",
   }),
   "fs.isMounted": defineMethod({
     name: "fs.isMounted",

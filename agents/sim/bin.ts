@@ -14,6 +14,7 @@ export const STAND_IN_TOOLS = [
   "fsck",
   "blkid",
   "mkfs.ext4",
+  "dd",
   "lvs",
   "vgs",
   "lvcreate",

@@ -152,6 +152,51 @@ function diskAccess(world: SimWorld, host: string, diskPath: string): "ok" | "mi
   return "missing";
 }
 
+/** What a hypervisor reads from a VM's definition (an xl.cfg or a domain XML). */
+export interface LearnedDefinition {
+  name: string;
+  memoryMiB: number;
+  maxMemoryMiB: number;
+  vcpus: number;
+  /** The first disk as the simulated world keeps it: `phy:/dev/drbd5,xvda,w`, `file:/srv/r5/x.img,xvda,w` or a path. */
+  disk: string;
+}
+
+/**
+ * A VM the world did not have, defined on `host` by an administrator (or the panel): its resource is the one its
+ * disk is on (the DRBD device's minor, or the resource's mount point). A VM the world knows is left as it
+ * is (its definition on the other host is the same one).
+ */
+export function learnVm(world: SimWorld, host: string, def: LearnedDefinition): SimVm {
+  const known = world.vms[def.name];
+  if (known) return known;
+  const path = def.disk.split(",")[0]!.replace(/^(file|phy):/, "");
+  const minor = /^\/dev\/drbd(\d+)$/.exec(path)?.[1];
+  const resource = Object.values(world.resources).find((r) => {
+    if (minor !== undefined) return String(r.minor) === minor;
+    const mountPoint = r.mountPoint ?? r.sides[host]?.mountedOn;
+    return !!mountPoint && path.startsWith(`${mountPoint}/`);
+  });
+  const vm: SimVm = {
+    name: def.name,
+    host,
+    state: "shutoff",
+    domId: null,
+    memoryMiB: def.memoryMiB,
+    maxMemoryMiB: def.maxMemoryMiB,
+    vcpus: def.vcpus,
+    resource: resource?.name ?? null,
+    disk: def.disk,
+    writeKiBps: 64,
+    targetMiB: def.memoryMiB,
+    // A small guest's kernel and working set: its balloon stops there.
+    minMemoryMiB: Math.min(def.memoryMiB, Math.max(64, Math.round(def.memoryMiB / 4))),
+    shutdownAtSimMs: null,
+  };
+  world.vms[def.name] = vm;
+  return vm;
+}
+
 /** A stable UUID per VM name (the same on both hosts: the definition was copied). */
 export function uuidFor(name: string): string {
   let h = 0x811c9dc5;

@@ -141,6 +141,8 @@ export interface SimResource {
     clean: boolean;
   } | null;
   sides: Record<string, SimSide>;
+  /** Image files made on its filesystem since the world was made (`dd`), name in the top directory -> MiB. */
+  images?: Record<string, number>;
   resync: SimResync | null;
   /** net { allow-two-primaries; } (live migration windows only). */
   allowTwoPrimaries: boolean;
@@ -203,6 +205,11 @@ export interface SimVm {
   stopReason?: "shutdown" | "destroyed" | "crashed";
   /** Maximum memory set for the next boot while the domain runs (`virsh setmaxmem --config`). */
   pendingMaxMemoryMiB?: number;
+  /**
+   * The libvirt hosts holding its definition, for a VM defined since the world was made (`virsh define`);
+   * absent: both hosts of its resource, as the farm keeps them.
+   */
+  definedOn?: string[];
 }
 
 export interface SimWorld {

@@ -91,8 +91,38 @@ const VALID: Partial<Record<MethodName, Record<string, unknown>>> = {
   "fs.umount": { mountPoint: "/srv/r1" },
   "fs.mkfsExt4": { device: "/dev/drbd5", label: "r5" },
   "fs.isMounted": { mountPoint: "/srv/r1" },
+  "fs.createImage": { path: "/srv/r1/web9.img", sizeMiB: 1024 },
+  "vm.undefine": { name: "web9" },
+  "vm.define": {
+    definition: {
+      name: "web9",
+      vcpus: 1,
+      memoryMiB: 256,
+      maxMemoryMiB: 512,
+      disk: "/srv/r1/web9.img",
+      network: { bridge: "xenbr0", vlan: 10, mac: "00:16:3e:12:34:56" },
+    },
+  },
 };
 const FREE_TEXT = new Set(["content"]); // validated by drbdadm itself, never part of an argv
+
+/** Every leaf of a parameter object (nested objects too), with its path. */
+function leaves(value: Record<string, unknown>, prefix: string[] = []): Array<[string[], unknown]> {
+  return Object.entries(value).flatMap(([key, v]): Array<[string[], unknown]> =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? leaves(v as Record<string, unknown>, [...prefix, key])
+      : [[[...prefix, key], v]],
+  );
+}
+
+/** A copy of `value` with the leaf at `at` replaced. */
+function withLeaf(value: Record<string, unknown>, at: string[], leaf: unknown): Record<string, unknown> {
+  const copy = structuredClone(value);
+  let node: Record<string, unknown> = copy;
+  for (const key of at.slice(0, -1)) node = node[key] as Record<string, unknown>;
+  node[at.at(-1)!] = leaf;
+  return copy;
+}
 
 function hostileVariants(field: string, value: string): string[] {
   if (value.startsWith("/")) {
@@ -119,23 +149,24 @@ describe("every method refuses hostile parameters before running anything", () =
 
   it.each(Object.entries(VALID))("%s", async (method, valid) => {
     const before = fs.readFileSync(log, "utf8").length;
-    for (const [field, value] of Object.entries(valid)) {
+    for (const [fieldPath, value] of leaves(valid)) {
+      const field = fieldPath.join(".");
       if (typeof value !== "string" || FREE_TEXT.has(field)) continue;
       for (const bad of hostileVariants(field, value)) {
         const err = await client
-          .call(method as MethodName, { ...valid, [field]: bad } as never)
+          .call(method as MethodName, withLeaf(valid, fieldPath, bad) as never)
           .catch((e: unknown) => e);
         expect(err, `${method} ${field}=${JSON.stringify(bad)}`).toBeInstanceOf(AppError);
         expect((err as AppError).code, `${method} ${field}=${JSON.stringify(bad)}`).toBe("VALIDATION_FAILED");
       }
     }
-    for (const [field, value] of Object.entries(valid)) {
+    for (const [fieldPath, value] of leaves(valid)) {
       if (typeof value !== "number") continue;
       for (const bad of [-1, 0.5, 1e18, Number.NaN]) {
         const err = await client
-          .call(method as MethodName, { ...valid, [field]: bad } as never)
+          .call(method as MethodName, withLeaf(valid, fieldPath, bad) as never)
           .catch((e: unknown) => e);
-        expect((err as AppError).code, `${method} ${field}=${bad}`).toBe("VALIDATION_FAILED");
+        expect((err as AppError).code, `${method} ${fieldPath.join(".")}=${bad}`).toBe("VALIDATION_FAILED");
       }
     }
     const unknownField = await client

@@ -25,3 +25,13 @@ export function umountArgv(mountPoint: string): string[] {
 export function mkfsExt4Argv(device: string, label?: string): string[] {
   return ["mkfs.ext4", "-q", ...(label ? ["-L", label] : []), "--", device];
 }
+
+/**
+ * A sparse image file of `sizeMiB` MiB: GNU dd writes nothing (count=0) and extends the file to seek= blocks;
+ * conv=excl makes it fail ("File exists") rather than touch an existing file, so no image is ever truncated.
+ */
+export function ddSparseImageArgv(file: string, sizeMiB: number): string[] {
+  if (!Number.isSafeInteger(sizeMiB) || sizeMiB <= 0) throw new Error(`bad image size ${sizeMiB}`);
+  if (!file.startsWith("/")) throw new Error(`image path must be absolute: ${file}`);
+  return ["dd", "if=/dev/zero", `of=${file}`, "bs=1M", "count=0", `seek=${sizeMiB}`, "conv=excl", "status=none"];
+}

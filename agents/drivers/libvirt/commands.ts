@@ -73,6 +73,11 @@ export function define(xmlPath: string, uri?: string): string[] {
   return virsh(uri, "define", "--", xmlPath);
 }
 
+/** Remove a domain's persistent definition (libvirt allows it on a running domain, which becomes transient). */
+export function undefine(name: string, uri?: string): string[] {
+  return virsh(uri, "undefine", "--", domainArg(name));
+}
+
 /**
  * Set the balloon target. The size is a bare number, which virsh reads as KiB (vshCommandOptScaledInt
  * with scale 1024). Neither flag: virsh's --current (the live domain if it runs, else the definition).

@@ -1,4 +1,9 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { TVmInfo } from "../../protocol/schemas";
+import { AppError } from "../../protocol/errors";
+import { renderLibvirtXml } from "../vm/definition";
 import { runVirsh } from "./run";
 import type { Hypervisor, HypervisorHostInfo, HypervisorOptions } from "../../hypervisor";
 import {
@@ -12,6 +17,8 @@ import {
   setmem,
   shutdown,
   start,
+  undefine,
+  define,
   virshVersion,
 } from "./commands";
 import { parseDomainXml, type DomainXml } from "./parse-virsh-dumpxml";
@@ -95,6 +102,37 @@ export function createLibvirtHypervisor(options: HypervisorOptions): Hypervisor 
     },
     async setMaxMemory(name, mib) {
       await run(setmaxmem(name, mib * 1024, { config: true }));
+      xmlCache.delete(name);
+    },
+    async define(definition) {
+      const config = renderLibvirtXml(definition);
+      const { domains } = parseVirshList(await run(listAll()));
+      if (domains.some((d) => d.name === definition.name))
+        throw new AppError("CONFLICT", `a VM named ${definition.name} is already defined on this host`, {
+          details: { field: "name", rule: "unique" },
+          userMessage: `A VM named ${definition.name} already exists on this host.`,
+        });
+      // virsh define reads a file: a private temporary one, removed once libvirt has its own copy.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-define-"));
+      try {
+        const file = path.join(dir, `${definition.name}.xml`);
+        fs.writeFileSync(file, config, { mode: 0o600 });
+        await run(define(file));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      return { path: null, config };
+    },
+    async undefine(name) {
+      const { domains } = parseVirshList(await run(listAll()));
+      const domain = domains.find((d) => d.name === name);
+      if (!domain) throw new AppError("NOT_FOUND", `no VM named ${name} is defined on this host`);
+      // libvirt would undefine a running domain (it becomes transient): the panel never wants that.
+      if (domain.id !== null)
+        throw new AppError("CONFLICT", `${name} is running on this host (domain ${domain.id})`, {
+          userMessage: `${name} is running on this host; stop it before removing its definition.`,
+        });
+      await run(undefine(name));
       xmlCache.delete(name);
     },
   };

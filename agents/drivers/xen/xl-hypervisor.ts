@@ -8,6 +8,7 @@ import { create, destroy, memMax, memSet, shutdown } from "./actions";
 import { diskTarget } from "./disk-target";
 import { type XenTool, xlInfoArgv, xlListArgv, xlListLongArgv } from "./commands";
 import { parseXlCfg } from "./parse-xl-cfg";
+import { renderXenConfig, type TVmDefinition } from "../vm/definition";
 import { parseXlInfo } from "./parse-xl-info";
 import { parseXlList } from "./parse-xl-list";
 import { parseXlListLong } from "./parse-xl-list-long";
@@ -22,7 +23,7 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
   // known maximum, and refresh it every LONG_REUSE_MAX polls anyway (a stopped domain needs no new read).
   let longCache: { long: ReturnType<typeof parseXlListLong>; uses: number } | undefined;
   const LONG_REUSE_MAX = 10;
-  return {
+  const hypervisor: Hypervisor = {
     kind: "xen-xl",
     hostInfo: () => readXenHostInfo("xl", run),
     async listVms(): Promise<TVmInfo[]> {
@@ -59,7 +60,9 @@ export function createXlHypervisor(options: HypervisorOptions): Hypervisor {
       return withStoppedFromConfigs(vms, options.xenConfigDirs);
     },
     ...xenActions("xl", run, options.xenConfigDirs),
+    ...xenDefinitions("xl", options.xenConfigDirs, () => hypervisor.listVms()),
   };
+  return hypervisor;
 }
 
 /** start/shutdown/destroy/mem-set/mem-max through `xl` or `xm` (same verbs). */
@@ -83,6 +86,51 @@ export function xenActions(
     },
     async setMaxMemory(name: string, mib: number) {
       await run(memMax(tool, name, mib));
+    },
+  };
+}
+
+/**
+ * Defining a Xen VM is writing its config file into the first config directory (/etc/xen), atomically; removing
+ * it renames the file to <name>.cfg.removed, so a mistaken removal can be undone by hand.
+ */
+export function xenDefinitions(tool: XenTool, configDirs: string[], listVms: () => Promise<TVmInfo[]>) {
+  return {
+    async define(definition: TVmDefinition): Promise<{ path: string; config: string }> {
+      const config = renderXenConfig(definition, tool);
+      const dir = configDirs[0];
+      if (dir === undefined) throw new AppError("NOT_FOUND", "no Xen config directory is configured");
+      if ((await listVms()).some((vm) => vm.name === definition.name))
+        throw new AppError("CONFLICT", `a VM named ${definition.name} is already defined on this host`, {
+          details: { field: "name", rule: "unique" },
+          userMessage: `A VM named ${definition.name} already exists on this host.`,
+        });
+      const file = path.join(dir, `${definition.name}.cfg`);
+      fs.mkdirSync(dir, { recursive: true });
+      // Written aside, then hard-linked into place: atomic, and refused (EEXIST) when the name is taken, so a
+      // config of another name= in that file is never replaced.
+      const temp = path.join(dir, `.${definition.name}.cfg.tandem-${process.pid}`);
+      fs.writeFileSync(temp, config, { mode: 0o644 });
+      try {
+        fs.linkSync(temp, file);
+      } catch (err) {
+        throw new AppError("CONFLICT", `${file} already exists`, {
+          details: { field: "name", rule: "unique" },
+          cause: err,
+        });
+      } finally {
+        fs.rmSync(temp, { force: true });
+      }
+      return { path: file, config };
+    },
+    async undefine(name: string): Promise<void> {
+      const running = (await listVms()).find((vm) => vm.name === name && vm.domId !== null);
+      if (running)
+        throw new AppError("CONFLICT", `${name} is running on this host (domain ${running.domId})`, {
+          userMessage: `${name} is running on this host; stop it before removing its definition.`,
+        });
+      const file = configPathOf(name, configDirs);
+      fs.renameSync(file, `${file}.removed`);
     },
   };
 }

@@ -3,7 +3,7 @@ import { runXen } from "./run";
 import type { Hypervisor, HypervisorOptions } from "../../hypervisor";
 import { xlListLongArgvFor } from "./actions";
 import { parseXmListLong } from "./parse-xm-list-long";
-import { readXenHostInfo, withStoppedFromConfigs, xenActions } from "./xl-hypervisor";
+import { readXenHostInfo, withStoppedFromConfigs, xenActions, xenDefinitions } from "./xl-hypervisor";
 
 /**
  * Xen through xend's `xm` (Xen up to 4.4): everything from `xm list --long` (SXP: state, memory, maxmem,
@@ -12,7 +12,7 @@ import { readXenHostInfo, withStoppedFromConfigs, xenActions } from "./xl-hyperv
  */
 export function createXmHypervisor(options: HypervisorOptions): Hypervisor {
   const run = options.run ?? runXen;
-  return {
+  const hypervisor: Hypervisor = {
     kind: "xen-xm",
     hostInfo: () => readXenHostInfo("xm", run),
     async listVms(): Promise<TVmInfo[]> {
@@ -33,5 +33,7 @@ export function createXmHypervisor(options: HypervisorOptions): Hypervisor {
       return withStoppedFromConfigs(vms, options.xenConfigDirs);
     },
     ...xenActions("xm", run, options.xenConfigDirs),
+    ...xenDefinitions("xm", options.xenConfigDirs, () => hypervisor.listVms()),
   };
+  return hypervisor;
 }

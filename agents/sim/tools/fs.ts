@@ -55,6 +55,7 @@ export async function mount(args: string[], ctx: ToolContext): Promise<number> {
       );
     side.mounted = true;
     side.mountedOn = target;
+    resource.mountPoint ??= target; // a new resource's: where its filesystem is first mounted
     // ext4 replays its journal on mount; the filesystem is clean again once it is unmounted cleanly.
   });
   return 0;
@@ -149,7 +150,53 @@ export async function mkfsExt4(args: string[], ctx: ToolContext): Promise<number
       );
     world.nextGen += 1;
     const n = world.nextGen.toString(16).padStart(8, "0");
+    delete resource.images;
     resource.fs = { type: "ext4", uuid: `${n}-7e57-4a11-8f00-${n}${n.slice(0, 4)}`, label, clean: true };
+  });
+  return 0;
+}
+
+/**
+ * GNU dd, as the agent runs it to make a sparse image (`if=/dev/zero of=<file> bs=1M count=0 seek=<MiB>
+ * conv=excl status=none`): the file can only be made in the top directory of a DRBD filesystem mounted on this
+ * host (anything else is not simulated), and conv=excl refuses one that exists, with coreutils' messages.
+ */
+export async function dd(args: string[], ctx: ToolContext): Promise<number> {
+  const operands = new Map(
+    args.map((a) => {
+      const eq = a.indexOf("=");
+      if (eq < 0)
+        throw new ToolExit(1, `dd: unrecognized operand '${a}'\nTry 'dd --help' for more information.\n`);
+      return [a.slice(0, eq), a.slice(eq + 1)] as const;
+    }),
+  );
+  const file = operands.get("of");
+  const seek = /^\d+$/.test(operands.get("seek") ?? "") ? Number(operands.get("seek")) : NaN;
+  if (
+    operands.get("if") !== "/dev/zero" ||
+    file === undefined ||
+    operands.get("bs") !== "1M" ||
+    operands.get("count") !== "0" ||
+    !Number.isSafeInteger(seek) ||
+    operands.get("conv") !== "excl"
+  )
+    throw new ToolExit(
+      1,
+      "tandem simulator: only `dd if=/dev/zero of=<file> bs=1M count=0 seek=<MiB> conv=excl` is simulated\n",
+    );
+  const slash = file.lastIndexOf("/");
+  const dir = file.slice(0, slash);
+  const name = file.slice(slash + 1);
+  ctx.store.update((world) => {
+    const resource = Object.values(world.resources).find((r) => {
+      const side = r.sides[ctx.host];
+      return !!side?.mounted && side.mountedOn === dir;
+    });
+    if (!resource || name === "")
+      throw new ToolExit(1, `dd: failed to open '${file}': No such file or directory\n`);
+    const images = (resource.images ??= {});
+    if (images[name] !== undefined) throw new ToolExit(1, `dd: failed to open '${file}': File exists\n`);
+    images[name] = seek;
   });
   return 0;
 }

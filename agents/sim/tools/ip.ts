@@ -1,14 +1,20 @@
 /**
  * Stand-in for iproute2's `ip -json -4 addr show` on a simulated host: loopback and the host's own address
- * (world.hosts[host].address, on eth0), in iproute2's JSON shape. Nothing else of `ip` is simulated.
+ * (world.hosts[host].address, on eth0), in iproute2's JSON shape; and `ip -json -d link show`: those links plus
+ * the host's bridges (xenbr0 on a Xen host, br0 on a libvirt one, and an Open vSwitch bridge ovsbr0 with its
+ * datapath ovs-system). Nothing else of `ip` is simulated.
  */
 import { ToolExit, type ToolContext } from "./context";
 
 const FOREVER = 4294967295;
 
 export async function ip(args: string[], ctx: ToolContext): Promise<number> {
-  const words = args.filter((a) => a !== "-json" && a !== "-j" && a !== "-4");
+  const words = args.filter((a) => a !== "-json" && a !== "-j" && a !== "-4" && a !== "-d");
   const json = args.includes("-json") || args.includes("-j");
+  if (json && args.includes("-d") && words.join(" ") === "link show") {
+    ctx.out(`${JSON.stringify(linkTable(ctx))}\n`);
+    return 0;
+  }
   if (!json || !args.includes("-4") || words.join(" ") !== "addr show")
     throw new ToolExit(1, "tandem simulator: only `ip -json -4 addr show` is simulated\n");
   const host = ctx.store.read().hosts[ctx.host];
@@ -40,4 +46,29 @@ export async function ip(args: string[], ctx: ToolContext): Promise<number> {
   ];
   ctx.out(`${JSON.stringify(links)}\n`);
   return 0;
+}
+
+/** `ip -json -d link show`: the links with their kind (linkinfo.info_kind), in iproute2's shape (trimmed). */
+function linkTable(ctx: ToolContext): unknown[] {
+  const host = ctx.store.read().hosts[ctx.host];
+  const bridge = host?.hypervisor === "libvirt" ? "br0" : "xenbr0";
+  const link = (ifindex: number, ifname: string, kind: string | null, up = true) => ({
+    ifindex,
+    ifname,
+    flags:
+      ifname === "lo"
+        ? ["LOOPBACK", "UP", "LOWER_UP"]
+        : ["BROADCAST", "MULTICAST", ...(up ? ["UP", "LOWER_UP"] : [])],
+    mtu: ifname === "lo" ? 65536 : 1500,
+    operstate: up ? (ifname === "lo" ? "UNKNOWN" : "UP") : "DOWN",
+    link_type: ifname === "lo" ? "loopback" : "ether",
+    ...(kind ? { linkinfo: { info_kind: kind } } : {}),
+  });
+  return [
+    link(1, "lo", null),
+    link(2, "eth0", null),
+    link(3, bridge, "bridge"),
+    link(4, "ovs-system", "openvswitch", false),
+    link(5, "ovsbr0", "openvswitch"),
+  ];
 }

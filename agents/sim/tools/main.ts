@@ -6,7 +6,7 @@ import { WorldStore } from "../store";
 import { ToolExit, type ToolContext } from "./context";
 import { drbdadm } from "./drbdadm";
 import { drbdmeta } from "./drbdmeta";
-import { blkid, fsck, mkfsExt4, mount, umount } from "./fs";
+import { blkid, dd, fsck, mkfsExt4, mount, umount } from "./fs";
 import { lvcreate, lvremove, lvs, vgs } from "./lvm";
 import { drbdsetup } from "./drbdsetup";
 import { fenceIpmilan } from "./fence";
@@ -26,6 +26,7 @@ const TOOLS: Record<string, (args: string[], ctx: ToolContext) => Promise<number
   fsck,
   blkid,
   "mkfs.ext4": mkfsExt4,
+  dd,
   lvs,
   vgs,
   lvcreate,

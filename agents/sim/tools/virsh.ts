@@ -4,10 +4,13 @@
  * error lines. A VM is defined (persistent) on both hosts of its resource, as a DRBD farm keeps it, so either
  * host can start it; it runs on at most one.
  */
+import fs from "node:fs";
+import { parseDomainXml } from "../../drivers/libvirt/parse-virsh-dumpxml";
 import { refreshProcDrbd } from "../store";
 import {
   diskPathOf,
   guestUp,
+  learnVm,
   requestShutdown,
   runningDomainOn,
   startDomain,
@@ -110,6 +113,21 @@ export async function virsh(argv: string[], ctx: ToolContext): Promise<number> {
     case "setmem":
     case "setmaxmem":
       return setMemory(ctx, command, flags, operands);
+    case "define":
+      return define(ctx, operands[0]);
+    case "undefine": {
+      const name = domainOf(world, ctx.host, operands[0]).name;
+      ctx.store.update((w) => {
+        const vm = w.vms[name]!;
+        // A domain defined with the world is defined on both hosts of its resource: list them before removing one.
+        const resource = vm.resource === null ? undefined : w.resources[vm.resource];
+        const hosts = vm.definedOn ?? (resource ? Object.keys(resource.sides) : [vm.host]);
+        vm.definedOn = hosts.filter((h) => h !== ctx.host);
+        if (vm.definedOn.length === 0 && vm.domId === null) delete w.vms[name];
+      });
+      ctx.out(`Domain '${name}' has been undefined\n\n`);
+      return 0;
+    }
     default:
       throw new ToolExit(1, `error: unknown command: '${command}'\n`);
   }
@@ -130,6 +148,7 @@ function splitArgs(command: string, rest: string[]): { flags: Set<string>; opera
 
 /** Defined here: a VM of a resource this host holds a side of, or one last defined on this host. */
 function definedOn(world: SimWorld, vm: SimVm, host: string): boolean {
+  if (vm.definedOn) return vm.definedOn.includes(host) || runsOn(vm, host);
   const resource = vm.resource === null ? undefined : world.resources[vm.resource];
   return resource ? resource.sides[host] !== undefined : vm.host === host;
 }
@@ -363,6 +382,44 @@ async function start(ctx: ToolContext, name: string): Promise<number> {
           `error: internal error: qemu unexpectedly closed the monitor: qemu-system-x86_64: cannot set up guest memory 'pc.ram': Cannot allocate memory\n`,
       );
   }
+}
+
+/**
+ * `virsh define <file>`: the domain XML is read as libvirt reads it (name, memory, vCPUs, first disk); a domain
+ * new to the world is learned, one it knows is (re)defined on this host too.
+ */
+function define(ctx: ToolContext, file: string | undefined): number {
+  if (file === undefined) throw new ToolExit(1, "error: command 'define' requires <file> option\n");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new ToolExit(1, `error: Failed to open file '${file}': No such file or directory\n`);
+  }
+  let xml: ReturnType<typeof parseDomainXml>;
+  try {
+    xml = parseDomainXml(text);
+  } catch (err) {
+    throw new ToolExit(
+      1,
+      `error: Failed to define domain from ${file}\nerror: XML error: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+  }
+  const disk = xml.disks.find((d) => d.device === "disk")?.source ?? "";
+  ctx.store.update((w) => {
+    const known = w.vms[xml.name] !== undefined;
+    const vm = learnVm(w, ctx.host, {
+      name: xml.name,
+      memoryMiB: Math.round(xml.currentMemoryKiB / 1024),
+      maxMemoryMiB: Math.round(xml.memoryKiB / 1024),
+      vcpus: xml.vcpus,
+      disk,
+    });
+    if (!known) vm.definedOn = [ctx.host];
+    else if (vm.definedOn && !vm.definedOn.includes(ctx.host)) vm.definedOn.push(ctx.host);
+  });
+  ctx.out(`Domain '${xml.name}' defined from ${file}\n\n`);
+  return 0;
 }
 
 /** `virsh setmem` / `setmaxmem <domain> <KiB>` with --live / --config / --current (the default). */

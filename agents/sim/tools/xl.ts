@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
+import { parseXlCfg } from "../../drivers/xen/parse-xl-cfg";
 import {
   domainsOn,
+  learnVm,
   requestShutdown,
   runningDomainOn,
   startDomain,
@@ -188,6 +190,17 @@ async function createDomain(
   name: string,
   overrides: string[],
 ): Promise<{ kind: "started"; domId: number } | StartRefusal> {
+  // A VM defined since the world was made (by the panel, or by hand) becomes known from its config file.
+  const cfg = parseXlCfg(fs.readFileSync(cfgPath, "utf8"));
+  ctx.store.update((w) => {
+    learnVm(w, ctx.host, {
+      name: cfg.name,
+      memoryMiB: cfg.memoryMiB,
+      maxMemoryMiB: cfg.maxMemoryMiB,
+      vcpus: cfg.vcpus ?? 1,
+      disk: cfg.disks[0] ?? "",
+    });
+  });
   // `memory=N` after the config file overrides the file's memory (MiB), as xl and xm read it.
   const memory =
     overrides.map((o) => /^memory=(\d+)$/.exec(o)?.[1]).find((m) => m !== undefined) ?? configMemory(cfgPath);
