@@ -15,6 +15,7 @@ import { buildPlan } from "./plan";
 import { loadVmPolicies } from "./policies";
 import { STEP_BEHAVIOURS, type StepBehaviour, type StepContext } from "./steps";
 import { RESOURCE_STEP_BEHAVIOURS } from "../resources/steps";
+import { VM_STEP_BEHAVIOURS } from "../vms/steps";
 import { RUNBOOK_KINDS } from "./types";
 import type {
   CallRecord,
@@ -44,7 +45,7 @@ export type JobChange = { id: string; status: JobView["status"] };
 
 /** Every step kind's behaviour: the runbooks' and the resource pair's. */
 function behaviourOf(name: StepName): StepBehaviour {
-  const b = STEP_BEHAVIOURS[name] ?? RESOURCE_STEP_BEHAVIOURS[name];
+  const b = STEP_BEHAVIOURS[name] ?? RESOURCE_STEP_BEHAVIOURS[name] ?? VM_STEP_BEHAVIOURS[name];
   if (!b) throw new AppError("INTERNAL", `no behaviour for step ${name}`);
   return b;
 }
@@ -384,6 +385,26 @@ export class RunbookEngine {
         if (known) known.mountPoint = meta.mountPoint;
         else this.options.resources.push({ name: meta.name, mountPoint: meta.mountPoint });
       },
+      registerVm: async (vm) => {
+        const resource = await this.options.db.drbdResource.findUnique({ where: { name: vm.resource } });
+        const data = {
+          resourceId: resource?.id ?? null,
+          memoryMiB: vm.memoryMiB,
+          maxMemoryMiB: vm.maxMemoryMiB,
+          vcpus: vm.vcpus,
+          priority: vm.priority,
+          minMemoryMiB: vm.minMemoryMiB,
+          requiredOnFailover: vm.required,
+        };
+        await this.options.db.vm.upsert({
+          where: { name: vm.name },
+          create: { name: vm.name, state: "shutoff", observedAt: new Date(), ...data },
+          update: data,
+        });
+      },
+      unregisterVm: async (name) => {
+        await this.options.db.vm.deleteMany({ where: { name } });
+      },
       unregisterResource: async (name) => {
         await this.options.db.drbdResource.deleteMany({ where: { name } });
         const i = this.options.resources.findIndex((r) => r.name === name);
@@ -523,6 +544,10 @@ function summaryOf(
       return `${resources} created on ${plan.from} and ${plan.to}: Primary on ${r?.initialPrimary ?? "?"}${r?.mountPoint ? `, mounted on ${r.mountPoint}` : ""}.`;
     case "undo-create-resource":
       return `What job ${r?.undoes ?? "?"} created for ${resources} was removed from ${plan.from} and ${plan.to}.`;
+    case "define-vm":
+      return `${plan.vms.join(", ")} defined on ${plan.from} and ${plan.to}, its disk on ${resources}${plan.newVm?.start ? `, started on ${plan.from}` : ""}.`;
+    case "delete-vm":
+      return `${plan.vms.join(", ")} removed from ${plan.from} and ${plan.to} (its disk is kept).`;
     case "delete-resource":
       return `${resources} deleted from ${plan.from} and ${plan.to}${plan.steps.some((s) => s.name === "remove-lv") ? ", with its volumes" : " (its volumes are kept)"}.`;
     default:

@@ -12,7 +12,13 @@ import {
   drbdSecondaryArgv,
   drbdUpArgv,
 } from "../../agents/drivers/drbd/commands";
-import { fsckArgv, mkfsExt4Argv, mountArgv, umountArgv } from "../../agents/drivers/fs/commands";
+import {
+  ddSparseImageArgv,
+  fsckArgv,
+  mkfsExt4Argv,
+  mountArgv,
+  umountArgv,
+} from "../../agents/drivers/fs/commands";
 import { lvcreate, lvremove } from "../../agents/drivers/lvm/commands";
 import { destroy, memSet, shutdown } from "../../agents/drivers/xen/actions";
 import * as virsh from "../../agents/drivers/libvirt/commands";
@@ -78,6 +84,14 @@ export function previewCommands(step: Omit<PlannedStep, "commands">, hypervisor:
       return [drbdDownArgv("9", str("resource"))];
     case "remove-lv":
       return [lvremove(str("vg"), p.lv === undefined ? str("resource") : str("lv"))];
+    case "create-image":
+      return [ddSparseImageArgv(str("path"), num("sizeMiB"))];
+    case "define-vm":
+      return libvirt ? [virsh.define(`<${str("vm")}.xml>`)] : []; // Xen: the agent writes the config file
+    case "undefine-vm":
+      return libvirt ? [virsh.undefine(str("vm"))] : []; // Xen: the agent renames the config file
+    case "register-vm":
+    case "unregister-vm":
     case "write-config":
     case "remove-config":
     case "wait-connected":

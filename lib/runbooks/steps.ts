@@ -36,6 +36,19 @@ export interface StepContext {
   }): Promise<void>;
   /** Forgets a deleted resource pair (inventory and the panel's resource list). */
   unregisterResource(name: string): Promise<void>;
+  /** Records a VM placed on a resource with its failover settings (the inventory's Vm row). */
+  registerVm(vm: {
+    name: string;
+    resource: string;
+    memoryMiB: number;
+    maxMemoryMiB: number;
+    vcpus: number;
+    priority: number;
+    minMemoryMiB: number;
+    required: boolean;
+  }): Promise<void>;
+  /** Forgets a VM whose definition was removed from both hosts. */
+  unregisterVm(name: string): Promise<void>;
   /** Whether the panel has a working session to the host now. */
   reachable(host: string): boolean;
   sleep(ms: number): Promise<void>;

@@ -4,6 +4,7 @@
  * resumed from it: each step's behaviour is looked up by its `name` (steps.ts).
  */
 import { z } from "zod";
+import type { TVmDefinition } from "../../agents/drivers/vm/definition";
 import type { TCommandRecord } from "../../agents/protocol/schemas";
 import type { MemoryPlan } from "./memory-plan";
 import type { PromotionDecision } from "./promotion";
@@ -17,6 +18,9 @@ export const JOB_KINDS = [
   "create-resource",
   "undo-create-resource",
   "delete-resource",
+  // Placing a VM on a resource, and removing its definition (lib/vms).
+  "define-vm",
+  "delete-vm",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -50,6 +54,12 @@ export const STEP_NAMES = [
   "remove-config",
   "remove-lv",
   "unregister",
+  // Placing a VM on a resource (lib/vms/steps.ts), and removing its definition.
+  "create-image",
+  "define-vm",
+  "register-vm",
+  "undefine-vm",
+  "unregister-vm",
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
@@ -109,6 +119,19 @@ export interface RunbookPlan {
   options: { confirmDown: boolean; force: boolean; forceOff: boolean };
   /** create-resource / undo-create-resource: the resource pair being made (lib/resources). */
   newResource?: NewResourcePlan;
+  /** define-vm / delete-vm: the VM placed on a resource, or removed (lib/vms). */
+  newVm?: NewVmPlan;
+}
+
+export interface NewVmPlan {
+  /** What both hosts get (rendered in each one's format by its agent). */
+  definition: TVmDefinition;
+  resource: string;
+  /** The image file made on the resource's filesystem; null for a raw device (or a deletion). */
+  image: { path: string; sizeMiB: number } | null;
+  /** Its failover settings (the inventory's Vm row). */
+  policy: { priority: number; minMemoryMiB: number; required: boolean };
+  start: boolean;
 }
 
 export interface NewResourcePlan {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ApiResponse, apiRoute } from "@/lib/api/route";
+import { fieldErrors } from "@/lib/api/field-errors";
 import { ZCreateResourceRequest } from "@/lib/resources/create";
 import { createResource } from "@/lib/resources/service";
 
@@ -17,13 +18,7 @@ export const POST = apiRoute({
   body: z.unknown(),
   handler: async ({ body, runtime }) => {
     const parsed = ZCreateResourceRequest.safeParse(body);
-    if (!parsed.success)
-      return new ApiResponse(400, {
-        errors: parsed.error.issues.map((i) => ({
-          field: i.code === "unrecognized_keys" ? i.keys.join(", ") : i.path.join(".") || "body",
-          message: i.code === "unrecognized_keys" ? "is not a known field" : i.message,
-        })),
-      });
+    if (!parsed.success) return new ApiResponse(400, fieldErrors(parsed.error));
     const answer = await createResource(
       { farm: runtime.farm, runbooks: runtime.runbooks, resources: runtime.resources },
       parsed.data,
