@@ -81,6 +81,15 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
         </div>
         <SideView side={right} align="right" />
       </div>
+      {resource.sides.some((s) => s.role === "Primary" && !s.stale) && (
+        <a
+          href={`/vms/new?resource=${encodeURIComponent(resource.name)}`}
+          data-testid="place-vm-link"
+          className="mt-1 inline-block text-xs text-sky-700 underline"
+        >
+          {t("placeVm")}
+        </a>
+      )}
       {syncing && syncing.syncPercent !== null && (
         <div className="mt-2" data-testid="sync">
           <div className="h-1.5 overflow-hidden rounded bg-slate-100">

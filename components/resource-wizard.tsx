@@ -1,12 +1,12 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState } from "react";
 import type { CreateResourceDryRun, HostStorageView } from "@/lib/resources/storage";
 import type { RunbookPlan } from "@/lib/runbooks/types";
 import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
-import { StepLabel } from "./job-texts";
+import { Field, FieldErrors, PlanSteps, Warnings } from "./form-parts";
 import { PageHeader } from "./page-header";
 
 type HostInput = { host: string; mode: "vg" | "device"; vg: string; device: string; address: string };
@@ -181,20 +181,9 @@ export function ResourceWizard({ hosts }: { hosts: [string, string] }) {
     }
   };
 
-  const fieldError = (pattern: RegExp) =>
-    errors
-      .filter((e) => pattern.test(e.field))
-      .map((e) => (
-        <p
-          key={`${e.field}:${e.message}`}
-          role="alert"
-          data-testid="wizard-error"
-          data-field={e.field}
-          className="text-sm text-red-700"
-        >
-          <Name>{e.field}</Name>: <ErrorMessage error={{ code: null, message: e.message }} />
-        </p>
-      ));
+  const fieldError = (pattern: RegExp) => (
+    <FieldErrors errors={errors} pattern={pattern} testId="wizard-error" />
+  );
 
   return (
     <main className="mx-auto max-w-4xl p-4 sm:p-6">
@@ -463,15 +452,7 @@ export function ResourceWizard({ hosts }: { hosts: [string, string] }) {
         {step === "review" && review && (
           <div data-testid="wizard-review" className="space-y-2">
             <p>{t("reviewProposed", { minor: review.minor ?? "?", port: review.port ?? "?" })}</p>
-            {review.warnings.length > 0 && (
-              <ul className="list-disc rounded bg-amber-50 p-2 pl-6 text-sm text-amber-900">
-                {review.warnings.map((w) => (
-                  <li key={w}>
-                    <ErrorMessage error={{ code: null, message: w }} />
-                  </li>
-                ))}
-              </ul>
-            )}
+            <Warnings warnings={review.warnings} />
             <h3 className="font-semibold">{t("fileTitle")}</h3>
             <pre
               data-testid="wizard-file"
@@ -491,18 +472,7 @@ export function ResourceWizard({ hosts }: { hosts: [string, string] }) {
             {review.plan && (
               <>
                 <h3 className="font-semibold">{t("planTitle")}</h3>
-                <ol className="list-decimal pl-5 text-sm" data-testid="wizard-plan">
-                  {review.plan.steps.map((s) => (
-                    <li key={s.key}>
-                      <StepLabel name={s.name} host={s.host} params={s.params} />
-                      {s.commands.map((c) => (
-                        <code key={c.join(" ")} translate="no" className="ml-2 text-xs text-slate-500">
-                          {c.join(" ")}
-                        </code>
-                      ))}
-                    </li>
-                  ))}
-                </ol>
+                <PlanSteps steps={review.plan.steps} testId="wizard-plan" />
               </>
             )}
             {fieldError(/./)}
@@ -550,16 +520,5 @@ export function ResourceWizard({ hosts }: { hosts: [string, string] }) {
         )}
       </div>
     </main>
-  );
-}
-
-function Field({ label, help, children }: { label: string; help: string; children: ReactNode }) {
-  return (
-    <div>
-      <label className="block font-medium">
-        {label} {children}
-      </label>
-      <p className="text-sm text-slate-600">{help}</p>
-    </div>
   );
 }

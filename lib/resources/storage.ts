@@ -24,6 +24,8 @@ export interface HostStorageView {
   unusedVolumes: Array<{ device: string; sizeMiB: number }>;
   /** IPv4 addresses usable for replication (loopback excluded). */
   addresses: string[];
+  /** Bridges a VM's network can join (Linux or Open vSwitch). */
+  bridges: Array<{ name: string; kind: "bridge" | "openvswitch" }>;
 }
 
 function ensureHost(farm: FarmService, host: string): void {
@@ -98,6 +100,10 @@ export async function hostStorage(farm: FarmService, host: string): Promise<Host
       .map((l) => ({ device: `/dev/${l.vg}/${l.lv}`, sizeMiB: Math.floor(l.sizeBytes / MiB) }))
       .filter((l) => !used.has(l.device)),
     addresses: f.addresses,
+    bridges: (await farm.client(host).call("host.bridges", {})).bridges.map((b) => ({
+      name: b.name,
+      kind: b.kind,
+    })),
   };
 }
 

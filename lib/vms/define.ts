@@ -87,6 +87,8 @@ export interface DefineVmCheck {
   definition: TVmDefinition | null;
   /** Per host: its hypervisor and the file it gets (config file text, or domain XML). */
   configs: Array<{ host: string; hypervisor: string; config: string }>;
+  /** The bridges both hosts have (the form offers them). */
+  bridges: string[];
 }
 
 /** A half of the VM's memory, as the default policy gives a VM without its own minimum. */
@@ -103,7 +105,11 @@ export function checkDefineVm(
   const errors: FieldError[] = [];
   const warnings: string[] = [];
   const fail = (field: string, message: string) => errors.push({ field, message });
+  const bridges = (facts[0]?.bridges ?? [])
+    .filter((b) => facts.every((f) => f.bridges.some((x) => x.name === b.name)))
+    .map((b) => b.name);
   const refused = (): DefineVmCheck => ({
+    bridges,
     errors,
     warnings,
     primary: null,
@@ -237,6 +243,7 @@ export function checkDefineVm(
     },
   };
   return {
+    bridges,
     errors,
     warnings,
     primary,

@@ -46,6 +46,10 @@ describe("the wizard's reads on the simulated farm", () => {
       ],
       unusedVolumes: [],
       addresses: ["10.0.0.1"],
+      bridges: [
+        { name: "xenbr0", kind: "bridge" },
+        { name: "ovsbr0", kind: "openvswitch" },
+      ],
     });
   });
 
