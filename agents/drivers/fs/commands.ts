@@ -33,5 +33,14 @@ export function mkfsExt4Argv(device: string, label?: string): string[] {
 export function ddSparseImageArgv(file: string, sizeMiB: number): string[] {
   if (!Number.isSafeInteger(sizeMiB) || sizeMiB <= 0) throw new Error(`bad image size ${sizeMiB}`);
   if (!file.startsWith("/")) throw new Error(`image path must be absolute: ${file}`);
-  return ["dd", "if=/dev/zero", `of=${file}`, "bs=1M", "count=0", `seek=${sizeMiB}`, "conv=excl", "status=none"];
+  return [
+    "dd",
+    "if=/dev/zero",
+    `of=${file}`,
+    "bs=1M",
+    "count=0",
+    `seek=${sizeMiB}`,
+    "conv=excl",
+    "status=none",
+  ];
 }
