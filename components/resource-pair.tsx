@@ -1,6 +1,7 @@
 import { useFormatter, useTranslations } from "next-intl";
 import type { TFarmView } from "@/lib/farm/view";
 import { Name, Term } from "./i18n/term";
+import { ResourceDelete } from "./resource-delete";
 import { useFormatEta } from "./i18n/use-units";
 
 type Resource = TFarmView["resources"][number];
@@ -90,6 +91,7 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
           {t("placeVm")}
         </a>
       )}
+      <ResourceDelete name={resource.name} />
       {syncing && syncing.syncPercent !== null && (
         <div className="mt-2" data-testid="sync">
           <div className="h-1.5 overflow-hidden rounded bg-slate-100">

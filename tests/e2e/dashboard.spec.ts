@@ -709,4 +709,29 @@ test("a VM placed on r5 from the browser: a taken name refused; web5 defined on 
   await expect(page.getByTestId("resource-r5").getByTestId("side-xen1").getByTestId("role")).toHaveText(
     "Primary",
   );
+
+  // Deleting r5 from its card is refused while web5 lives on it; r4 (Secondary on both, unused) would be
+  // deleted by the plan shown (not run here: the farm stays whole).
+  const r5Delete = page.getByTestId("resource-r5").getByTestId("resource-delete");
+  await r5Delete.locator("summary").click();
+  await r5Delete.getByTestId("resource-delete-check").click();
+  await expect(r5Delete.getByTestId("resource-delete-refused")).toContainText("r5 holds the disks of web5");
+  await expect(r5Delete.getByTestId("resource-delete-run")).toBeDisabled();
+  const r4Delete = page.getByTestId("resource-r4").getByTestId("resource-delete");
+  await r4Delete.locator("summary").click();
+  await r4Delete.getByTestId("resource-delete-volumes").check();
+  await r4Delete.getByTestId("resource-delete-confirm").fill("r3");
+  await r4Delete.getByTestId("resource-delete-check").click();
+  await expect(r4Delete.getByTestId("resource-delete-refused")).toContainText(
+    "type r4 to remove its volumes",
+  );
+  await r4Delete.getByTestId("resource-delete-confirm").fill("r4");
+  await r4Delete.getByTestId("resource-delete-check").click();
+  await expect(r4Delete.getByTestId("resource-delete-plan")).toContainText("Take r4 down on xen1");
+  await expect(r4Delete.getByTestId("resource-delete-plan")).toContainText(
+    "Remove the volume vg0/r4 on xen2",
+  );
+  await expect(r4Delete.getByTestId("resource-delete-run")).toBeEnabled();
+  await page.screenshot({ path: test.info().outputPath("resource-delete.png"), fullPage: true });
+  expect((await world()).resources.r4).toBeDefined();
 });

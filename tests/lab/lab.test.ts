@@ -272,10 +272,13 @@ describe("a failover and a failback in the lab, over real SSH", () => {
 });
 
 describe("a new resource pair in the lab, over real SSH", () => {
-  it("r5 from the wizard's request: the real drbdadm checks each host's own address; Connected, UpToDate on both, Primary and mounted on xen1; then deleted", async () => {
+  it("r5 from the wizard's request: the real drbdadm checks each host's own address; Connected, UpToDate on both, Primary and mounted on xen1; web5 placed on it survives a failover and a failback; then both deleted", async () => {
     const { createResource } = await import("../../lib/resources/service");
     const { planDeleteResource } = await import("../../lib/resources/delete");
     const { hostStorage } = await import("../../lib/resources/storage");
+    const { defineVm, planDeleteVm } = await import("../../lib/vms/service");
+    const { ZDefineVmRequest } = await import("../../lib/vms/define");
+    const { ZRunbookRequest } = await import("../../lib/runbooks/types");
     const { service, engine, store, db, dir, resources } = await openLabPanel();
     const finished = async (jobId: string) => {
       let job = await engine.journal.get(jobId);
@@ -284,7 +287,7 @@ describe("a new resource pair in the lab, over real SSH", () => {
           (job = await engine.journal.get(jobId)),
           job !== null && !["running", "queued"].includes(job.status)
         ),
-        120_000,
+        180_000,
         `job ${jobId}`,
       );
       return job!;
@@ -319,6 +322,70 @@ describe("a new resource pair in the lab, over real SSH", () => {
         ]);
       }
 
+      // A VM on r5: its image made on xen1's r5, defined on both hosts over SSH, started on xen1.
+      const placed = await defineVm(
+        { farm: service, runbooks: engine, resources },
+        ZDefineVmRequest.parse({
+          name: "web5",
+          resource: "r5",
+          memoryMiB: 256,
+          imageSizeMiB: 512,
+          network: { bridge: "xenbr0" },
+          start: true,
+        }),
+      );
+      if (placed.kind !== "started") throw new Error(`not started: ${JSON.stringify(placed)}`);
+      const definedJob = await finished(placed.jobId);
+      expect(definedJob.steps.filter((x) => x.status !== "succeeded")).toEqual([]);
+      expect(store.read().vms["web5"]).toMatchObject({ host: "xen1", resource: "r5", state: "running" });
+
+      // xen1 crashes: web5 comes up on xen2 from r5's replica; then it goes home.
+      const runbook = async (kind: "failover" | "failback", from: string, to: string) =>
+        finished(
+          (
+            (await engine.submit(
+              ZRunbookRequest.parse({ kind, from, to, confirmDown: kind === "failover" }),
+            )) as {
+              jobId: string;
+            }
+          ).jobId,
+        );
+      simCli("fault", "crash", "host=xen1");
+      await waitFor(
+        () => service.getView().hosts.find((h) => h.name === "xen1")?.reachable === false,
+        15_000,
+        "xen1 unreachable",
+      );
+      expect((await runbook("failover", "xen1", "xen2")).status).toBe("succeeded");
+      expect(store.read().vms["web5"]).toMatchObject({ host: "xen2", state: "running" });
+      simCli("fault", "power-on", "host=xen1");
+      await waitFor(
+        () => service.getView().hosts.find((h) => h.name === "xen1")?.reachable === true,
+        40_000,
+        "xen1 back over SSH",
+      );
+      await waitFor(
+        async () =>
+          (await engine.plan(ZRunbookRequest.parse({ kind: "failback", from: "xen2", to: "xen1" }))).blockers
+            .length === 0,
+        90_000,
+        "the resync to finish",
+      );
+      expect((await runbook("failback", "xen2", "xen1")).status).toBe("succeeded");
+      expect(store.read().vms["web5"]).toMatchObject({ host: "xen1", state: "running" });
+
+      // Removed: the VM's definitions (after it is stopped), then r5 with its volumes.
+      await service.client("xen1").call("vm.destroy", { name: "web5" });
+      await waitFor(
+        () => service.getView().vms.find((v) => v.name === "web5")?.state === "shutoff",
+        15_000,
+        "web5 off",
+      );
+      expect((await finished(await engine.start(await planDeleteVm(service, "web5")))).status).toBe(
+        "succeeded",
+      );
+      await waitFor(() => !service.getView().vms.some((v) => v.name === "web5"), 15_000, "web5 forgotten");
+
       await service.client("xen1").call("fs.umount", { mountPoint: "/srv/r5" });
       await service.client("xen1").call("drbd.secondary", { resource: "r5" });
       const deleted = await finished(
@@ -333,7 +400,7 @@ describe("a new resource pair in the lab, over real SSH", () => {
       await db.$disconnect();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 300_000);
+  }, 600_000);
 });
 
 describe("faults in the lab (last: they leave xen2 without its Primary)", () => {
