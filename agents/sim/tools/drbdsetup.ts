@@ -192,6 +192,7 @@ async function events2(
   // that started us is gone, so that a killed agent leaves no simulator process behind.
   const parent = process.ppid;
   let lastMtime = 0;
+  let wasResyncing = false;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     if (process.ppid !== parent) return 0;
@@ -204,9 +205,11 @@ async function events2(
     const world = ctx.store.read();
     // A host that lost power takes its processes with it: the stream ends without a word about the crash.
     if (world.hosts[ctx.host]?.power === "off") return 137;
+    // A resync moves with time alone, and ends without a write of the world: look once more after it ended.
     const resyncing = Object.values(world.resources).some((r) => r.resync);
-    if (mtime === lastMtime && !resyncing) continue;
+    if (mtime === lastMtime && !resyncing && !wasResyncing) continue;
     lastMtime = mtime;
+    wasResyncing = resyncing;
     const next = snapshot();
     const text = events2Changes(last, next);
     last = next;
