@@ -83,7 +83,8 @@ export function VmPlacement({
   });
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [review, setReview] = useState<Review | null>(null);
-  const [bridges, setBridges] = useState<string[]>([]);
+  // null while both hosts' bridges are being read.
+  const [bridges, setBridges] = useState<string[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<{ code: string | null; message: string } | null>(null);
   const resource = resources.find((r) => r.name === input.resource);
@@ -110,6 +111,7 @@ export function VmPlacement({
   useEffect(() => {
     const hosts = resource?.hosts ?? [];
     if (hosts.length === 0) return;
+    setBridges(null);
     void Promise.all(
       hosts.map((h) =>
         fetch(`/api/hosts/${encodeURIComponent(h)}/storage`, { cache: "no-store" })
@@ -212,8 +214,9 @@ export function VmPlacement({
             onChange={(e) => set({ bridge: e.target.value })}
             className="rounded border border-slate-300 px-1 font-mono"
           >
-            {bridges.length === 0 && <option value="">{t("noBridge")}</option>}
-            {bridges.map((b) => (
+            {bridges === null && <option value="">{t("loadingBridges")}</option>}
+            {bridges?.length === 0 && <option value="">{t("noBridge")}</option>}
+            {bridges?.map((b) => (
               <option key={b} value={b}>
                 {b}
               </option>
@@ -293,7 +296,7 @@ export function VmPlacement({
         <button
           type="button"
           data-testid="place-vm-check"
-          disabled={busy}
+          disabled={busy || bridges === null}
           onClick={() => void act(true)}
           className="rounded border border-slate-300 bg-white px-3 py-1 disabled:opacity-50"
         >
