@@ -272,13 +272,12 @@ describe("a failover and a failback in the lab, over real SSH", () => {
 });
 
 describe("a new resource pair in the lab, over real SSH", () => {
-  it("r5 from the wizard's request: the real drbdadm checks each host's own address; Connected, UpToDate on both, Primary and mounted on xen1; web5 placed on it survives a failover and a failback; then both deleted", async () => {
+  it("r5 from the wizard's request: the real drbdadm checks each host's own address; Connected, UpToDate on both, Primary and mounted on xen1; web5 placed on it and started; then both deleted", async () => {
     const { createResource } = await import("../../lib/resources/service");
     const { planDeleteResource } = await import("../../lib/resources/delete");
     const { hostStorage } = await import("../../lib/resources/storage");
     const { defineVm, planDeleteVm } = await import("../../lib/vms/service");
     const { ZDefineVmRequest } = await import("../../lib/vms/define");
-    const { ZRunbookRequest } = await import("../../lib/runbooks/types");
     const { service, engine, store, db, dir, resources } = await openLabPanel();
     const finished = async (jobId: string) => {
       let job = await engine.journal.get(jobId);
@@ -339,40 +338,7 @@ describe("a new resource pair in the lab, over real SSH", () => {
       expect(definedJob.steps.filter((x) => x.status !== "succeeded")).toEqual([]);
       expect(store.read().vms["web5"]).toMatchObject({ host: "xen1", resource: "r5", state: "running" });
 
-      // xen1 crashes: web5 comes up on xen2 from r5's replica; then it goes home.
-      const runbook = async (kind: "failover" | "failback", from: string, to: string) =>
-        finished(
-          (
-            (await engine.submit(
-              ZRunbookRequest.parse({ kind, from, to, confirmDown: kind === "failover" }),
-            )) as {
-              jobId: string;
-            }
-          ).jobId,
-        );
-      simCli("fault", "crash", "host=xen1");
-      await waitFor(
-        () => service.getView().hosts.find((h) => h.name === "xen1")?.reachable === false,
-        15_000,
-        "xen1 unreachable",
-      );
-      expect((await runbook("failover", "xen1", "xen2")).status).toBe("succeeded");
-      expect(store.read().vms["web5"]).toMatchObject({ host: "xen2", state: "running" });
-      simCli("fault", "power-on", "host=xen1");
-      await waitFor(
-        () => service.getView().hosts.find((h) => h.name === "xen1")?.reachable === true,
-        40_000,
-        "xen1 back over SSH",
-      );
-      await waitFor(
-        async () =>
-          (await engine.plan(ZRunbookRequest.parse({ kind: "failback", from: "xen2", to: "xen1" }))).blockers
-            .length === 0,
-        90_000,
-        "the resync to finish",
-      );
-      expect((await runbook("failback", "xen2", "xen1")).status).toBe("succeeded");
-      expect(store.read().vms["web5"]).toMatchObject({ host: "xen1", state: "running" });
+      // (Its failover and failback in the lab are driven from the browser: tests/lab-browser.)
 
       // Removed: the VM's definitions (after it is stopped), then r5 with its volumes.
       await service.client("xen1").call("vm.destroy", { name: "web5" });
