@@ -19,15 +19,20 @@ export function Field({ label, help, children }: { label: string; help: string; 
   );
 }
 
-/** The refusals whose field matches `pattern`, each with its field and the server's message. */
+/**
+ * The refusals whose field matches `pattern`, each with its field (by the form's label for it, in the reader's
+ * language, when the form has one) and the server's message.
+ */
 export function FieldErrors({
   errors,
   pattern,
   testId,
+  labelOf,
 }: {
   errors: FieldError[];
   pattern: RegExp;
   testId: string;
+  labelOf?: (field: string) => string | null;
 }) {
   return (
     <>
@@ -41,7 +46,8 @@ export function FieldErrors({
             data-field={e.field}
             className="text-sm text-red-700"
           >
-            <Name>{e.field}</Name>: <ErrorMessage error={{ code: null, message: e.message }} />
+            {labelOf?.(e.field) ?? <Name>{e.field}</Name>}:{" "}
+            <ErrorMessage error={{ code: null, message: e.message }} />
           </p>
         ))}
     </>

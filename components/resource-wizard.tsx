@@ -181,8 +181,32 @@ export function ResourceWizard({ hosts }: { hosts: [string, string] }) {
     }
   };
 
+  const labels: Record<string, string> = {
+    name: t("name"),
+    sizeMiB: t("size"),
+    minor: t("minor"),
+    port: t("port"),
+    protocol: t("protocol"),
+    fencing: t("fencing"),
+    initialPrimary: t("initialPrimary"),
+    initialSync: t("step.sync"),
+    "filesystem.mountPoint": t("mountPoint"),
+  };
+  const hostLabels: Record<string, string> = {
+    address: t("address"),
+    vg: t("newVolume"),
+    device: t("existingVolume"),
+  };
+  const labelOf = (field: string): string | null => {
+    const host = /^hosts\.(\d)\.(\w+)$/.exec(field);
+    if (host) {
+      const label = hostLabels[host[2]!];
+      return label ? `${input.hosts[Number(host[1])]?.host ?? ""}: ${label}` : null;
+    }
+    return labels[field] ?? null;
+  };
   const fieldError = (pattern: RegExp) => (
-    <FieldErrors errors={errors} pattern={pattern} testId="wizard-error" />
+    <FieldErrors errors={errors} pattern={pattern} testId="wizard-error" labelOf={labelOf} />
   );
 
   return (

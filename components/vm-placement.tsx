@@ -111,7 +111,6 @@ export function VmPlacement({
   useEffect(() => {
     const hosts = resource?.hosts ?? [];
     if (hosts.length === 0) return;
-    setBridges(null);
     void Promise.all(
       hosts.map((h) =>
         fetch(`/api/hosts/${encodeURIComponent(h)}/storage`, { cache: "no-store" })
@@ -153,8 +152,25 @@ export function VmPlacement({
       className={`w-40 rounded border border-slate-300 px-1 ${extra.mono ? "font-mono" : ""}`}
     />
   );
+  const labels: Record<string, string> = {
+    resource: t("resource"),
+    name: t("name"),
+    vcpus: t("vcpus"),
+    memoryMiB: t("memory"),
+    maxMemoryMiB: t("maxMemory"),
+    imageSizeMiB: t("imageSize"),
+    "network.bridge": t("bridge"),
+    "network.vlan": t("vlan"),
+    "failover.priority": t("priority"),
+    "failover.minMemoryMiB": t("minMemory"),
+  };
   const fieldErrors = (pattern: RegExp) => (
-    <FieldErrors errors={errors} pattern={pattern} testId="place-vm-error" />
+    <FieldErrors
+      errors={errors}
+      pattern={pattern}
+      testId="place-vm-error"
+      labelOf={(f) => labels[f] ?? null}
+    />
   );
 
   return (
@@ -169,7 +185,10 @@ export function VmPlacement({
           <select
             data-testid="place-vm-resource"
             value={input.resource}
-            onChange={(e) => set({ resource: e.target.value, bridge: "" })}
+            onChange={(e) => {
+              setBridges(null); // read again for the new resource's hosts
+              set({ resource: e.target.value, bridge: "" });
+            }}
             className="rounded border border-slate-300 px-1"
           >
             {resources.map((r) => (
