@@ -9,7 +9,7 @@ import type { FarmService } from "../farm/farm-service";
 import type { ResourceMeta } from "../farm/view";
 import { RUNNING_STATES } from "../runbooks/plan";
 import type { RunbookPlan } from "../runbooks/types";
-import { teardownSteps, withCommands, type Step } from "./plan";
+import { jobPlan, teardownSteps, type Step } from "./plan";
 
 export interface DeleteResourceOptions {
   removeVolumes: boolean;
@@ -96,18 +96,12 @@ export async function planDeleteResource(
     idempotent: true,
     deadlineMs: 30_000,
   });
-  return {
+  return jobPlan({
     kind: "delete-resource",
     from: hosts[0]!,
     to: hosts[1]!,
     resources: [name],
     vms: [],
-    steps: withCommands(steps),
-    memory: null,
-    promotions: [],
-    restoreMemory: [],
-    warnings: [],
-    blockers: [],
-    options: { confirmDown: false, force: false, forceOff: false },
-  };
+    steps,
+  });
 }

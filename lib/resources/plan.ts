@@ -71,22 +71,36 @@ export const teardownSteps = {
   }),
 };
 
-function emptyPlan(kind: RunbookPlan["kind"], r: NewResourcePlan, steps: PlannedStep[]): RunbookPlan {
+/**
+ * A job that is not a runbook (a resource pair made, undone or deleted; a VM defined or removed): its steps
+ * with their commands, and none of a runbook's memory plan, promotions or options.
+ */
+export function jobPlan(
+  fields: Pick<RunbookPlan, "kind" | "from" | "to" | "resources" | "vms"> &
+    Partial<Pick<RunbookPlan, "warnings" | "newResource" | "newVm">> & { steps: Step[] },
+): RunbookPlan {
   return {
+    warnings: [],
+    ...fields,
+    steps: withCommands(fields.steps),
+    memory: null,
+    promotions: [],
+    restoreMemory: [],
+    blockers: [],
+    options: { confirmDown: false, force: false, forceOff: false },
+  };
+}
+
+function resourcePlan(kind: RunbookPlan["kind"], r: NewResourcePlan, steps: Step[]): RunbookPlan {
+  return jobPlan({
     kind,
     from: r.backing[0]!.host,
     to: r.backing[1]!.host,
     resources: [r.name],
     vms: [],
     steps,
-    memory: null,
-    promotions: [],
-    restoreMemory: [],
-    warnings: [],
-    blockers: [],
-    options: { confirmDown: false, force: false, forceOff: false },
     newResource: r,
-  };
+  });
 }
 
 export function buildCreatePlan(request: TCreateResourceRequest, check: CreateResourceCheck): RunbookPlan {
@@ -222,7 +236,7 @@ export function buildCreatePlan(request: TCreateResourceRequest, check: CreateRe
     idempotent: true,
     deadlineMs: DEADLINE_MS.register,
   });
-  return emptyPlan("create-resource", r, withCommands(steps));
+  return resourcePlan("create-resource", r, steps);
 }
 
 /** Steps whose effect may be on a host: they ran, at least in part. */
@@ -272,5 +286,5 @@ export function buildUndoPlan(job: JobView): RunbookPlan {
     );
     if (b.create && created) steps.push(teardownSteps.removeLv(name, b.host, b.vg!));
   }
-  return emptyPlan("undo-create-resource", { ...r, undoes: job.id }, withCommands(steps));
+  return resourcePlan("undo-create-resource", { ...r, undoes: job.id }, steps);
 }

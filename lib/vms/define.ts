@@ -15,7 +15,7 @@ import {
 } from "../../agents/drivers/vm/definition";
 import { AppError } from "../errors";
 import type { TFarmView, ResourceMeta } from "../farm/view";
-import { withCommands, type Step } from "../resources/plan";
+import { jobPlan, type Step } from "../resources/plan";
 import type { FieldError } from "../resources/create";
 import type { NewVmPlan, RunbookPlan } from "../runbooks/types";
 
@@ -337,19 +337,14 @@ export function buildDefineVmPlan(request: TDefineVmRequest, check: DefineVmChec
       idempotent: false,
       deadlineMs: DEADLINE_MS["start-vm"],
     });
-  return {
+  return jobPlan({
     kind: "define-vm",
     from: primary,
     to: peer,
     resources: [request.resource],
     vms: [vm],
-    steps: withCommands(steps),
-    memory: null,
-    promotions: [],
-    restoreMemory: [],
+    steps,
     warnings: check.warnings.map((message) => ({ code: "define-vm", message })),
-    blockers: [],
-    options: { confirmDown: false, force: false, forceOff: false },
     newVm: r,
-  };
+  });
 }

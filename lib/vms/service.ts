@@ -6,7 +6,7 @@
 import { AppError, toAppError } from "../errors";
 import type { FarmService } from "../farm/farm-service";
 import type { ResourceMeta } from "../farm/view";
-import { withCommands, type Step } from "../resources/plan";
+import { jobPlan, type Step } from "../resources/plan";
 import type { FieldError } from "../resources/create";
 import { RUNNING_STATES } from "../runbooks/plan";
 import type { RunbookEngine } from "../runbooks/engine";
@@ -134,18 +134,12 @@ export async function planDeleteVm(farm: FarmService, name: string): Promise<Run
     idempotent: true,
     deadlineMs: 30_000,
   });
-  return {
+  return jobPlan({
     kind: "delete-vm",
     from: hosts[0]!,
     to: hosts[1] ?? hosts[0]!,
     resources: vm.resource ? [vm.resource] : [],
     vms: [name],
-    steps: withCommands(steps),
-    memory: null,
-    promotions: [],
-    restoreMemory: [],
-    warnings: [],
-    blockers: [],
-    options: { confirmDown: false, force: false, forceOff: false },
-  };
+    steps,
+  });
 }

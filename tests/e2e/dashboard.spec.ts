@@ -4,6 +4,7 @@ import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { InvariantChecker } from "../../agents/sim/invariants";
 import { E2E_DATA_DIR } from "../../playwright.config";
+import { jobStatus } from "../helpers/jobs-api";
 
 const TABLE_3: Record<string, [string, number]> = {
   lvs1: ["xen1", 512],
@@ -595,16 +596,6 @@ test("the resource wizard: a taken name is refused with its field; r5 is created
   const world = await (await request.get("/api/sim/world")).json();
   expect(world.resources.r5.sides.xen1).toMatchObject({ mounted: true, mountedOn: "/srv/r5" });
 });
-
-/** Waits for a job to end and returns its status (the API's view, for steps the browser does not drive). */
-async function jobStatus(request: APIRequestContext, jobId: string, timeoutMs: number): Promise<string> {
-  let status = "queued";
-  await expect(async () => {
-    status = ((await (await request.get(`/api/jobs/${jobId}`)).json()) as { status: string }).status;
-    expect(["succeeded", "failed", "cancelled"]).toContain(status);
-  }).toPass({ timeout: timeoutMs });
-  return status;
-}
 
 const hostReachable = async (request: APIRequestContext, host: string) =>
   (

@@ -7,7 +7,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { jobStatus } from "../helpers/jobs-api";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const lab = () =>
@@ -18,15 +19,6 @@ const sim = (...args: string[]) =>
     cwd: ROOT,
     stdio: "pipe",
   }).toString();
-
-async function finished(request: APIRequestContext, jobId: string, timeoutMs: number): Promise<string> {
-  let status = "queued";
-  await expect(async () => {
-    status = ((await (await request.get(`/api/jobs/${jobId}`)).json()) as { status: string }).status;
-    expect(["succeeded", "failed", "cancelled"]).toContain(status);
-  }).toPass({ timeout: timeoutMs });
-  return status;
-}
 
 test("the lab from the browser: r5 by the wizard (full sync), web5 placed on it, xen1 crashes: failover; failback; both removed", async ({
   page,
@@ -122,7 +114,7 @@ test("the lab from the browser: r5 by the wizard (full sync), web5 placed on it,
   await expect(page.getByTestId("vm-web5-state")).not.toContainText("running", { timeout: 15_000 });
   const removed = await request.delete("/api/vms/web5");
   expect(removed.status(), await removed.text()).toBe(202);
-  expect(await finished(request, ((await removed.json()) as { jobId: string }).jobId, 60_000)).toBe(
+  expect(await jobStatus(request, ((await removed.json()) as { jobId: string }).jobId, 60_000)).toBe(
     "succeeded",
   );
   sim("xen1", "umount", "/srv/r5");
