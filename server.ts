@@ -16,6 +16,8 @@ import { FARM_ROOM, type ClientToServerEvents, type ServerToClientEvents } from 
 import { setRuntime } from "./lib/runtime";
 import { setupSimFarm } from "./lib/sim/sim-farm";
 import { RunbookEngine } from "./lib/runbooks/engine";
+import { Monitor } from "./lib/monitor/monitor";
+import { IncidentStore } from "./lib/monitor/store";
 import type { FenceDevice } from "./lib/runbooks/fence";
 import type { WorldStore } from "./agents/sim/store";
 import { createSshTransport } from "./lib/transport/ssh";
@@ -86,8 +88,20 @@ async function main(): Promise<void> {
     log,
     agentBundle: () => fs.readFileSync(path.join(root, "agents", "dist", "tandem-agent.js")),
   });
-  const runbooks = new RunbookEngine({ farm, db, resources, log, fences });
-  setRuntime({ farm, runbooks, db, resources, ...(simStore ? { sim: { store: simStore } } : {}) });
+  const incidents = new IncidentStore(db, log);
+  const runbooks = new RunbookEngine({ farm, db, resources, log, fences, incidents });
+  const monitor = new Monitor({
+    farm,
+    store: incidents,
+    db,
+    runbooks,
+    log,
+    settings: {
+      deadTimeMs: env.TANDEM_DEAD_TIME_MS ?? (config?.monitoring.deadTimeSec ?? 15) * 1000,
+      hungAfterMs: (config?.monitoring.hungAfterSec ?? 10) * 1000,
+    },
+  });
+  setRuntime({ farm, runbooks, monitor, db, resources, ...(simStore ? { sim: { store: simStore } } : {}) });
 
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });
   await app.prepare();
@@ -97,7 +111,11 @@ async function main(): Promise<void> {
   io.on("connection", (socket) => void socket.join(FARM_ROOM));
   farm.onChange((change) => io.to(FARM_ROOM).emit("farm:changed", change));
   runbooks.onChange((change) => io.to(FARM_ROOM).emit("job:changed", change));
+  incidents.onChange(({ change, incident }) =>
+    io.to(FARM_ROOM).emit("incident:changed", { id: incident.id, change }),
+  );
   await farm.start();
+  await monitor.start();
   // A job the previous process left unfinished is reconciled against the hosts (in the background).
   void runbooks.recover().catch((err: unknown) => log(`runbooks: recovery failed: ${String(err)}`));
 
@@ -109,6 +127,7 @@ async function main(): Promise<void> {
 
   const shutdown = () => {
     log("stopping");
+    monitor.stop();
     farm.stop();
     void io.close();
     server.close(() => void db.$disconnect().finally(() => process.exit(0)));

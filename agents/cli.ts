@@ -1,5 +1,5 @@
 /**
- * `tandem-agent serve [--poll-ms N] [--xen-config-dir DIR ...] [--hypervisor KIND] [--simulated]`
+ * `tandem-agent serve [--poll-ms N] [--heartbeat-ms N] [--xen-config-dir DIR ...] [--hypervisor KIND] [--simulated]`
  *   speaks JSON-RPC on stdin/stdout (docs/agent-protocol.md); logs go to stderr.
  * `tandem-agent parse <format> [file]`
  *   parses a tool's output (the file, or stdin) and prints the result as JSON; exit 2 names the bad line.
@@ -14,7 +14,7 @@ import { PROTOCOL_VERSION } from "./protocol/methods";
 import { serveAgent } from "./server";
 
 const USAGE = [
-  "usage: tandem-agent serve [--poll-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt]",
+  "usage: tandem-agent serve [--poll-ms N] [--heartbeat-ms N] [--xen-config-dir DIR]... [--hypervisor xen-xl|xen-xm|libvirt]",
   "                          [--drbd-config-dir /etc/drbd.d] [--mounts-file /proc/mounts]",
   "                          [--proc-drbd /proc/drbd] [--simulated]",
   "       tandem-agent parse <format> [file]",
@@ -67,6 +67,7 @@ async function main(): Promise<number> {
     allowPositionals: true,
     options: {
       "poll-ms": { type: "string", default: "1000" },
+      "heartbeat-ms": { type: "string", default: "2000" },
       "xen-config-dir": { type: "string", multiple: true, default: ["/etc/xen"] },
       hypervisor: { type: "string" },
       simulated: { type: "boolean", default: false },
@@ -84,6 +85,11 @@ async function main(): Promise<number> {
     process.stderr.write("tandem-agent: --poll-ms must be an integer from 100 to 60000\n");
     return 2;
   }
+  const heartbeatMs = Number(values["heartbeat-ms"]);
+  if (!Number.isInteger(heartbeatMs) || heartbeatMs < 100 || heartbeatMs > 60_000) {
+    process.stderr.write("tandem-agent: --heartbeat-ms must be an integer from 100 to 60000\n");
+    return 2;
+  }
   const kind =
     values.hypervisor === undefined ? detectHypervisor() : ZHypervisorKind.parse(values.hypervisor);
   const hypervisor = createHypervisor(kind, { xenConfigDirs: values["xen-config-dir"] });
@@ -92,6 +98,7 @@ async function main(): Promise<number> {
   await serveAgent(process.stdin, process.stdout, {
     hypervisor,
     pollMs,
+    heartbeatMs,
     simulated: values.simulated,
     drbdConfigDir: values["drbd-config-dir"],
     mountsFile: values["mounts-file"],

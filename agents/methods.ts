@@ -82,7 +82,7 @@ export function createHandlers(ctx: MethodContext): Handlers {
     "agent.hello": async () => ({
       agentVersion: AGENT_VERSION,
       protocolVersion: PROTOCOL_VERSION,
-      capabilities: ["drbd.events", "vm.poll"],
+      capabilities: ["drbd.events", "vm.poll", "heartbeat"],
       simulated: ctx.simulated,
     }),
     "host.facts": async () => {

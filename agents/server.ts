@@ -26,6 +26,8 @@ export interface AgentOptions {
   hypervisor: Hypervisor;
   /** How often to poll the hypervisor for VM changes, in ms (xl/xm have no event stream). */
   pollMs: number;
+  /** How often to send `agent.heartbeat`, in ms. */
+  heartbeatMs: number;
   simulated: boolean;
   /** Where DRBD resource files live (default /etc/drbd.d). */
   drbdConfigDir: string;
@@ -137,12 +139,14 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
     { pollMs: options.pollMs },
   );
   let lastVms = "";
-  let polling = false;
+  let pollStartedAt: number | null = null;
+  let pollOkAt: number | null = null;
   const poll = async () => {
-    if (polling) return;
-    polling = true;
+    if (pollStartedAt !== null) return;
+    pollStartedAt = Date.now();
     try {
       const list: TVmList = { vms: await hypervisor.listVms() };
+      pollOkAt = Date.now();
       const json = JSON.stringify(list);
       if (json !== lastVms) {
         if (lastVms !== "") notify("vm.changed", list);
@@ -151,15 +155,30 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
     } catch (err) {
       log(`vm poll: ${toAppError(err).message}`);
     } finally {
-      polling = false;
+      pollStartedAt = null;
     }
   };
   void poll();
   const pollTimer = setInterval(() => void poll(), options.pollMs);
+  let seq = 0;
+  const heartbeatTimer = setInterval(() => {
+    const now = Date.now();
+    notify("agent.heartbeat", {
+      seq: ++seq,
+      probes: [
+        {
+          name: "vm.list",
+          inFlightMs: pollStartedAt === null ? null : now - pollStartedAt,
+          lastOkAgoMs: pollOkAt === null ? null : now - pollOkAt,
+        },
+      ],
+    });
+  }, options.heartbeatMs);
 
   return new Promise((resolve) => {
     const stop = () => {
       clearInterval(pollTimer);
+      clearInterval(heartbeatTimer);
       drbdWatch.stop();
       resolve();
     };

@@ -60,6 +60,16 @@ export const ZFarmConfig = z
           .strict(),
       )
       .default([]),
+    /** Host health (lib/monitor): heartbeat's deadtime; "between 15 to 30 seconds is what people usually pick". */
+    monitoring: z
+      .object({
+        /** A host silent this long, whose DRBD peer has lost it too, is down. */
+        deadTimeSec: z.number().int().min(5).max(600).default(15),
+        /** An open session whose agent is silent, or whose probe runs, this long: the host hangs. */
+        hungAfterSec: z.number().int().min(5).max(600).default(10),
+      })
+      .strict()
+      .default({ deadTimeSec: 15, hungAfterSec: 10 }),
   })
   .strict();
 export type TFarmConfig = z.infer<typeof ZFarmConfig>;

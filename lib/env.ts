@@ -39,6 +39,8 @@ export const ZEnv = z.object({
     .optional(),
   /** VM poll interval of the simulated agents, in ms (xl has no event stream). 500 ms keeps the page within 1 s. */
   TANDEM_AGENT_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
+  /** The monitor's dead time in ms (default 15 s, or `monitoring.deadTimeSec` of the config file). */
+  TANDEM_DEAD_TIME_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });
 

@@ -1,5 +1,6 @@
 import type { FarmService } from "./farm/farm-service";
 import type { RunbookEngine } from "./runbooks/engine";
+import type { Monitor } from "./monitor/monitor";
 import type { Db } from "./db";
 import type { ResourceMeta } from "./farm/view";
 import type { WorldStore } from "../agents/sim/store";
@@ -11,6 +12,8 @@ import type { WorldStore } from "../agents/sim/store";
 export interface Runtime {
   farm: FarmService;
   runbooks: RunbookEngine;
+  /** Host health and incidents (its store is `runbooks.incidents`). */
+  monitor?: Monitor;
   db: Db;
   /** The farm's resources and their mount points (the same list the farm service and the engine hold). */
   resources: ResourceMeta[];

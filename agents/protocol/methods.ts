@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZDrbdStatus, ZHello, ZHostFacts, ZVmList } from "./schemas";
+import { ZDrbdStatus, ZHeartbeat, ZHello, ZHostFacts, ZVmList } from "./schemas";
 import { ZDevicePath, ZMemoryMiB, ZName } from "./validation";
 import { ZVmDefinition } from "../drivers/vm/definition";
 
@@ -430,6 +430,8 @@ export const NOTIFICATIONS = {
   "drbd.changed": ZDrbdStatus,
   /** Pushed when any VM changed state or memory; carries the full new list. */
   "vm.changed": ZVmList,
+  /** Pushed every heartbeat interval (2 s by default): the agent is alive, and how its own probes fare. */
+  "agent.heartbeat": ZHeartbeat,
 } as const;
 export type NotificationName = keyof typeof NOTIFICATIONS;
 export type NotificationParams<N extends NotificationName> = z.output<(typeof NOTIFICATIONS)[N]>;

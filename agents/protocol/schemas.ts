@@ -95,6 +95,11 @@ export const ZDrbdResourceStatus = z.object({
   name: z.string(),
   role: ZDrbdRole,
   suspended: z.boolean().optional(),
+  /**
+   * DRBD reported split brain on this resource (events2 `call helper ... helper:split-brain`) since its
+   * connection last left StandAlone: the agent remembers it, the kernel says it once.
+   */
+  splitBrain: z.boolean().optional(),
   devices: z.array(ZDrbdDevice),
   connections: z.array(ZDrbdConnection),
 });
@@ -136,6 +141,24 @@ export type TVmInfo = z.infer<typeof ZVmInfo>;
 
 export const ZVmList = z.object({ vms: z.array(ZVmInfo) });
 export type TVmList = z.infer<typeof ZVmList>;
+
+/**
+ * The agent's heartbeat: a sequence number, and its periodic probes (the hypervisor's VM list). A probe that has
+ * been running for long means the host answers but its commands hang (the "medium" failure class).
+ */
+export const ZHeartbeat = z.object({
+  seq: z.number().int(),
+  probes: z.array(
+    z.object({
+      name: z.string(),
+      /** How long the probe now running has been running, in ms; null when none runs. */
+      inFlightMs: z.number().nullable(),
+      /** How long ago the probe last succeeded, in ms; null before its first success. */
+      lastOkAgoMs: z.number().nullable(),
+    }),
+  ),
+});
+export type THeartbeat = z.infer<typeof ZHeartbeat>;
 
 export const ZHostFacts = z.object({
   hostname: z.string(),

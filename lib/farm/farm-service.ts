@@ -1,7 +1,7 @@
 import { AgentClient } from "../agent-client/client";
 import { AppError, toAppError } from "../errors";
 import type { Transport } from "../transport/types";
-import type { TDrbdStatus, THostFacts, TVmInfo } from "../../agents/protocol/schemas";
+import type { TDrbdStatus, THeartbeat, THostFacts, TVmInfo } from "../../agents/protocol/schemas";
 import { buildFarmView, type HostObservation, type ResourceMeta, type TFarmView } from "./view";
 import type { InventoryStore } from "./inventory";
 import { installAgent, type AgentInstallRemote, type InstalledAgent } from "../agent-install/install-agent";
@@ -28,6 +28,25 @@ interface HostRuntime {
   obs: HostObservation;
   /** Counts notifications per kind, so a slower full read never overwrites a newer pushed state. */
   generation: { drbd: number; vm: number };
+  /** Since when the session is down (the service's start, for a host not reached yet); null while it is up. */
+  downSince: number | null;
+  connectedAt?: number;
+  /** The last heartbeat and when it arrived (panel clock). */
+  heartbeat: { at: number; beat: THeartbeat } | null;
+}
+
+/** What the monitor needs to judge a host's health (lib/monitor/detect.ts), on the panel's clock (ms). */
+export interface HostLiveness {
+  name: string;
+  session: "ready" | "down";
+  downSince: number | null;
+  /** When the session came up or the last heartbeat arrived, whichever is later. */
+  lastHeardAt: number | null;
+  /** The longest-running probe the agent reported in its last heartbeat (ms), with its name. */
+  stuckProbe: { name: string; inFlightMs: number } | null;
+  /** The standby memory this host keeps free (MiB). */
+  standbyMiB: number;
+  error: { code: string; message: string } | null;
 }
 
 const FACTS_REFRESH_DEBOUNCE_MS = 100;
@@ -71,6 +90,8 @@ export class FarmService {
         vms: null,
       },
       generation: { drbd: 0, vm: 0 },
+      downSince: Date.now(),
+      heartbeat: null,
     }));
   }
 
@@ -100,6 +121,9 @@ export class FarmService {
     for (const h of this.hosts) {
       h.client.onState((state, error) => {
         if (state === "ready") {
+          h.downSince = null;
+          h.heartbeat = null;
+          h.connectedAt = Date.now();
           h.obs.agentVersion = h.client.hello?.agentVersion ?? null;
           void this.refreshHost(h);
         } else if (state === "down") this.markUnreachable(h, error);
@@ -108,6 +132,8 @@ export class FarmService {
         if (name === "drbd.changed") {
           h.generation.drbd++;
           this.update(h, { drbd: params as TDrbdStatus }, "drbd");
+        } else if (name === "agent.heartbeat") {
+          h.heartbeat = { at: Date.now(), beat: params as THeartbeat };
         } else if (name === "vm.changed") {
           h.generation.vm++;
           this.update(h, { vms: (params as { vms: TVmInfo[] }).vms }, "vm");
@@ -134,6 +160,31 @@ export class FarmService {
       hosts: this.hosts.map((h) => h.obs),
       resources: this.options.resources,
       lastRunningHost: this.lastRunningHost,
+    });
+  }
+
+  /** What each host last reported of its VMs, and whether it answers now. */
+  vmLists(): Array<{ host: string; fresh: boolean; vms: TVmInfo[] | null }> {
+    return this.hosts.map((h) => ({ host: h.spec.name, fresh: h.obs.reachable, vms: h.obs.vms }));
+  }
+
+  /** Each host's session, heartbeat and probes, for the monitor. */
+  liveness(): HostLiveness[] {
+    return this.hosts.map((h) => {
+      const ready = h.client.state === "ready";
+      const probes = h.heartbeat?.beat.probes ?? [];
+      const stuck = probes
+        .filter((p) => p.inFlightMs !== null)
+        .sort((a, b) => b.inFlightMs! - a.inFlightMs!)[0];
+      return {
+        name: h.spec.name,
+        session: ready ? "ready" : "down",
+        downSince: ready ? null : (h.downSince ?? Date.now()),
+        lastHeardAt: ready ? Math.max(h.connectedAt ?? 0, h.heartbeat?.at ?? 0) || null : null,
+        stuckProbe: ready && stuck ? { name: stuck.name, inFlightMs: stuck.inFlightMs! } : null,
+        standbyMiB: h.obs.standbyMiB,
+        error: h.obs.error,
+      };
     });
   }
 
@@ -178,7 +229,12 @@ export class FarmService {
       this.options.log?.(
         `${host}: agent ${result.agentVersion} installed at ${result.path} (${result.sha256})`,
       );
-      void this.options.inventory?.recordEvent("agent.installed", host, result);
+      void this.options.inventory?.recordEvent({
+        kind: "agent.installed",
+        host,
+        message: `Agent ${result.agentVersion} installed on ${host} at ${result.path}.`,
+        data: result,
+      });
       h.client.reconnect();
       return result;
     } finally {
@@ -227,18 +283,15 @@ export class FarmService {
   }
 
   private markUnreachable(h: HostRuntime, error: AppError | undefined): void {
-    const wasReachable = h.obs.reachable;
+    h.downSince ??= Date.now();
     h.obs.reachable = false;
     h.obs.error = error ? summarize(error) : { code: "HOST_UNREACHABLE", message: "not connected" };
-    if (wasReachable) void this.options.inventory?.recordEvent("host.unreachable", h.spec.name, h.obs.error);
     this.emit({ type: "host", id: h.spec.name, changed: ["reachable"] });
   }
 
   private update(h: HostRuntime, patch: Partial<HostObservation>, type: FarmChange["type"]): void {
-    const wasReachable = h.obs.reachable;
     Object.assign(h.obs, patch, { reachable: true, lastSeenAt: new Date() });
     for (const vm of patch.vms ?? []) if (vm.domId !== null) this.lastRunningHost.set(vm.name, h.spec.name);
-    if (!wasReachable) void this.options.inventory?.recordEvent("host.reachable", h.spec.name, null);
     this.emit({ type, id: h.spec.name, changed: Object.keys(patch) });
     void this.options.inventory
       ?.saveObservation(h.obs, () => this.getView())

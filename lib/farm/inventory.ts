@@ -87,9 +87,16 @@ export class InventoryStore {
     return chain;
   }
 
-  async recordEvent(kind: string, subject: string, data: unknown): Promise<void> {
+  /** An operator's action outside any job (an agent install) in the farm's history. */
+  async recordEvent(event: { kind: string; host: string; message: string; data: unknown }): Promise<void> {
     await this.db.event.create({
-      data: { kind, subject, dataJson: data === null ? null : JSON.stringify(data) },
+      data: {
+        source: "operator",
+        kind: event.kind,
+        host: event.host,
+        message: event.message,
+        dataJson: JSON.stringify(event.data),
+      },
     });
   }
 

@@ -38,6 +38,8 @@ export const ZFarmView = z.object({
           replication: z.string(),
           syncPercent: z.number().nullable(),
           etaSeconds: z.number().nullable(),
+          /** DRBD reported split brain on this side (until it connects again). */
+          splitBrain: z.boolean(),
         }),
       ),
     }),
@@ -130,6 +132,7 @@ export function buildFarmView(input: {
         replication: pd?.replication ?? "Off",
         syncPercent: pd?.syncPercent ?? null,
         etaSeconds: pd?.etaSeconds ?? null,
+        splitBrain: r?.splitBrain === true,
       };
     });
     return { name, minor: minors.get(name) ?? null, sides };

@@ -17,6 +17,7 @@ import { STEP_BEHAVIOURS, type StepBehaviour, type StepContext } from "./steps";
 import { RESOURCE_STEP_BEHAVIOURS } from "../resources/steps";
 import { VM_STEP_BEHAVIOURS } from "../vms/steps";
 import { RUNBOOK_KINDS } from "./types";
+import { IncidentStore } from "../monitor/store";
 import type {
   CallRecord,
   JobReport,
@@ -39,6 +40,8 @@ export interface RunbookEngineOptions {
   log?: (line: string) => void;
   /** Fence devices by host name (fence.ts): a failover fences an unreachable host that has one. */
   fences?: Partial<Record<string, FenceDevice>>;
+  /** Where each runbook's incident goes (the monitor's store, so that it shares the timelines). */
+  incidents?: IncidentStore;
 }
 
 export type JobChange = { id: string; status: JobView["status"] };
@@ -52,6 +55,14 @@ function behaviourOf(name: StepName): StepBehaviour {
 
 interface Running {
   cancel: boolean;
+  plan: RunbookPlan;
+}
+
+/** What the running jobs are working on (the monitor expects their changes: they are not incidents). */
+export interface JobScope {
+  hosts: Set<string>;
+  resources: Set<string>;
+  vms: Set<string>;
 }
 
 export class RunbookEngine {
@@ -61,8 +72,28 @@ export class RunbookEngine {
   private readonly listeners = new Set<(change: JobChange) => void>();
   private halted = false;
 
+  readonly incidents: IncidentStore;
+
   constructor(private readonly options: RunbookEngineOptions) {
     this.journal = new JobJournal(options.db);
+    this.incidents = options.incidents ?? new IncidentStore(options.db, (line) => this.log(line));
+  }
+
+  /** The hosts, resources and VMs the running jobs work on. */
+  activeScope(): JobScope {
+    const scope: JobScope = { hosts: new Set(), resources: new Set(), vms: new Set() };
+    for (const { plan } of this.running.values()) {
+      scope.hosts.add(plan.from).add(plan.to);
+      for (const r of plan.resources) scope.resources.add(r);
+      for (const v of plan.vms) scope.vms.add(v);
+      if (plan.newResource) scope.resources.add(plan.newResource.name);
+      if (plan.newVm) scope.vms.add(plan.newVm.definition.name);
+      for (const step of plan.steps) {
+        if (step.resource) scope.resources.add(step.resource);
+        if (step.vm) scope.vms.add(step.vm);
+      }
+    }
+    return scope;
   }
 
   onChange(listener: (change: JobChange) => void): () => void {
@@ -158,6 +189,7 @@ export class RunbookEngine {
    * there with a report.
    */
   async recover(waitMs = 30_000): Promise<void> {
+    await this.incidents.load(); // the incident of a job the previous process left running is still open
     for (const job of await this.journal.unfinished()) {
       const hosts = [job.from, job.to];
       const until = Date.now() + waitMs;
@@ -226,14 +258,17 @@ export class RunbookEngine {
     startedAt: Date,
     reconciliation?: string,
   ): Promise<void> {
-    const run: Running = { cancel: false };
+    const run: Running = { cancel: false, plan };
     this.running.set(jobId, run);
     const marks = new Map<string, number>();
     let replanned: string | undefined;
-    const incident =
-      from === 0 && (RUNBOOK_KINDS as readonly string[]).includes(plan.kind)
-        ? await this.openIncident(plan)
-        : null;
+    if (from === 0 && (RUNBOOK_KINDS as readonly string[]).includes(plan.kind))
+      await this.incidents.openJob({
+        jobId,
+        kind: plan.kind as (typeof RUNBOOK_KINDS)[number],
+        host: plan.from,
+        summary: `${plan.kind} from ${plan.from} to ${plan.to}: ${plan.resources.join(", ")}`,
+      });
     try {
       if (from === 0) await this.journal.jobStatus(jobId, "running");
       this.emit(jobId, "running");
@@ -242,7 +277,7 @@ export class RunbookEngine {
         const step = plan.steps[i]!;
         if (run.cancel) {
           await this.cancelRest(jobId, plan, i);
-          await this.finish(jobId, "cancelled", startedAt, plan, { marks, reconciliation, incident });
+          await this.finish(jobId, "cancelled", startedAt, plan, { marks, reconciliation });
           return;
         }
         const detail: StepDetail = { calls: [] };
@@ -272,7 +307,6 @@ export class RunbookEngine {
           await this.finish(jobId, "failed", startedAt, plan, {
             marks,
             reconciliation,
-            incident,
             error: `${step.key}: ${e.message}`,
           });
           return;
@@ -281,7 +315,7 @@ export class RunbookEngine {
         await this.journal.step(jobId, i, "succeeded", detail);
         this.emit(jobId, "running");
       }
-      await this.finish(jobId, "succeeded", startedAt, plan, { marks, reconciliation, incident, replanned });
+      await this.finish(jobId, "succeeded", startedAt, plan, { marks, reconciliation, replanned });
     } finally {
       this.running.delete(jobId);
       if (!this.halted) this.unlock(lockKeys(plan));
@@ -438,7 +472,6 @@ export class RunbookEngine {
       reconciliation?: string | undefined;
       replanned?: string | undefined;
       error?: string;
-      incident?: string | null;
     },
   ): Promise<void> {
     const marks = extra.marks ?? new Map<string, number>();
@@ -461,35 +494,13 @@ export class RunbookEngine {
       ...(extra.replanned ? { replanned: extra.replanned } : {}),
     };
     await this.journal.jobStatus(jobId, status, { report, ...(extra.error ? { error: extra.error } : {}) });
-    if (extra.incident)
-      await this.options.db.incident.update({
-        where: { id: extra.incident },
-        data: { closedAt: new Date(), summary },
-      });
+    await this.incidents.closeJob(jobId, summary);
     this.emit(jobId, status);
   }
 
   private async cancelRest(jobId: string, plan: RunbookPlan, from: number): Promise<void> {
     for (let i = from; i < plan.steps.length; i++)
       await this.journal.step(jobId, i, "cancelled", { calls: [] });
-  }
-
-  /** Each runbook is an incident of its own (a failover is a critical one); closed when the job ends. */
-  private async openIncident(plan: RunbookPlan): Promise<string | null> {
-    try {
-      const incident = await this.options.db.incident.create({
-        data: {
-          kind: plan.kind,
-          severity: plan.kind === "failover" ? "critical" : "info",
-          subject: plan.from,
-          summary: `${plan.kind} from ${plan.from} to ${plan.to}: ${plan.resources.join(", ")}`,
-        },
-      });
-      return incident.id;
-    } catch (err) {
-      this.log(`incident: ${toAppError(err).message}`);
-      return null;
-    }
   }
 
   private reachable(host: string): boolean {

@@ -10,6 +10,8 @@ import { FarmService } from "../../lib/farm/farm-service";
 import { InventoryStore } from "../../lib/farm/inventory";
 import { createSimTransport } from "../../lib/sim/sim-transport";
 import { RunbookEngine } from "../../lib/runbooks/engine";
+import { Monitor } from "../../lib/monitor/monitor";
+import type { MonitorSettings } from "../../lib/monitor/types";
 import type { FenceDevice } from "../../lib/runbooks/fence";
 import { ZRunbookRequest, type JobView, type TRunbookRequest } from "../../lib/runbooks/types";
 import { ROOT, waitFor, type TempSimFarm } from "./sim";
@@ -60,6 +62,16 @@ export function startPanel(
     ...(options.fences ? { fences: options.fences } : {}),
   });
   return { service, engine };
+}
+
+/** The monitor of that panel (issue 7), looking every 100 ms, on the engine's incident store. */
+export function startMonitor(
+  service: FarmService,
+  engine: RunbookEngine,
+  db: Db,
+  settings: Partial<MonitorSettings> = {},
+): Monitor {
+  return new Monitor({ farm: service, store: engine.incidents, db, runbooks: engine, settings, tickMs: 100 });
 }
 
 export const runbookRequest = (r: Partial<TRunbookRequest> & Pick<TRunbookRequest, "kind" | "from" | "to">) =>

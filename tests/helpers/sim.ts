@@ -91,6 +91,8 @@ export function createTempSimFarm(world: Parameters<typeof createMozillaGumiWorl
       hostProcDrbdFile(simDir, host),
       "--poll-ms",
       String(pollMs),
+      "--heartbeat-ms",
+      "500",
     ],
     onHost(host, ...argv) {
       const r = spawnSync(path.join(bin, argv[0]!), argv.slice(1), { env: agentEnv(host), encoding: "utf8" });

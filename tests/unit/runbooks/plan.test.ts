@@ -43,6 +43,7 @@ function view(up: { xen1: boolean; xen2: boolean }): TFarmView {
     replication: "Off",
     syncPercent: null,
     etaSeconds: null,
+    splitBrain: false,
   });
   return {
     simulated: true,

@@ -17,6 +17,7 @@ const side = (host: string, role: string, disk = "UpToDate") => ({
   replication: "Established",
   syncPercent: null,
   etaSeconds: null,
+  splitBrain: false,
 });
 const view: TFarmView = {
   simulated: true,
