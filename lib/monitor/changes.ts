@@ -25,7 +25,12 @@ export function diffSnapshots(prev: FarmSnapshot | null, next: FarmSnapshot): Fa
     if (!before || before.session === host.session) continue;
     events.push(
       host.session === "ready"
-        ? { source: "connectivity", kind: "host.reachable", host: host.name, message: `${host.name} answers the panel again.` }
+        ? {
+            source: "connectivity",
+            kind: "host.reachable",
+            host: host.name,
+            message: `${host.name} answers the panel again.`,
+          }
         : {
             source: "connectivity",
             kind: "host.unreachable",
@@ -58,7 +63,11 @@ export function diffSnapshots(prev: FarmSnapshot | null, next: FarmSnapshot): Fa
       const wasSyncing = SYNCING.test(old.replication);
       const isSyncing = SYNCING.test(side.replication);
       if (!wasSyncing && isSyncing)
-        events.push({ ...base, kind: "drbd.resync-started", message: `${what}: resync started (${side.replication}).` });
+        events.push({
+          ...base,
+          kind: "drbd.resync-started",
+          message: `${what}: resync started (${side.replication}).`,
+        });
       if (wasSyncing && !isSyncing)
         events.push({
           ...base,
@@ -74,11 +83,19 @@ export function diffSnapshots(prev: FarmSnapshot | null, next: FarmSnapshot): Fa
       const was = old.find((v) => v.name === vm.name);
       const base = { source: "hypervisor" as const, host, vm: vm.name };
       if (!was) {
-        events.push({ ...base, kind: "vm.defined", message: `${vm.name} appeared on ${host} (${vm.state}).` });
+        events.push({
+          ...base,
+          kind: "vm.defined",
+          message: `${vm.name} appeared on ${host} (${vm.state}).`,
+        });
         continue;
       }
       if (was.state !== vm.state)
-        events.push({ ...base, kind: "vm.state", message: `${vm.name} on ${host}: ${was.state} → ${vm.state}.` });
+        events.push({
+          ...base,
+          kind: "vm.state",
+          message: `${vm.name} on ${host}: ${was.state} → ${vm.state}.`,
+        });
       else if (was.memoryMiB !== vm.memoryMiB && vm.domId !== null)
         events.push({
           ...base,

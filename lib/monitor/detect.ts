@@ -35,8 +35,8 @@ export interface DetectInput {
   settings: MonitorSettings;
   hosts: HostLiveness[];
   view: TFarmView;
-  /** What each host last reported of its VMs (null before its first report). */
-  vmsByHost: Record<string, TVmInfo[] | null>;
+  /** What each host last reported of its VMs (null before its first report); fresh: reported since it answers. */
+  vmsByHost: Record<string, { fresh: boolean; vms: TVmInfo[] | null }>;
   /** Open incidents by key. */
   open: ReadonlyMap<string, OpenIncident>;
   /** What running jobs are working on: their changes are expected, not incidents. */
@@ -58,7 +58,14 @@ export function newDetectState(): DetectState {
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
-const SYNCING = new Set(["SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT", "StartingSyncS", "StartingSyncT"]);
+const SYNCING = new Set([
+  "SyncSource",
+  "SyncTarget",
+  "PausedSyncS",
+  "PausedSyncT",
+  "StartingSyncS",
+  "StartingSyncT",
+]);
 const DISK_LOST = new Set(["Diskless", "Failed"]);
 
 type HostVerdict = "ok" | "unknown" | "hung" | "mgmt-unreachable" | "host-unreachable" | "host-down";
@@ -89,7 +96,7 @@ export function detect(input: DetectInput, state: DetectState): Condition[] {
 
   for (const resource of input.view.resources) resourceConditions(input, resource, ready, hold, conditions);
   vmConditions(input, state, verdicts, hold, conditions);
-  memoryConditions(input, ready, hold, conditions);
+  memoryConditions(input, verdicts, hold, conditions);
   return conditions;
 }
 
@@ -202,12 +209,15 @@ function resourceConditions(
   const holdAll = () => [key, resyncKey, ...diskKeys].forEach(hold);
   const present = resource.sides.filter((s) => s.role !== "Unknown");
   if (present.length === 0) return; // not up anywhere: nothing to watch (not created yet, or deleted)
-  if (input.busy.resources.has(resource.name) || !resource.sides.every((s) => ready(s.host))) return holdAll();
+  if (input.busy.resources.has(resource.name) || !resource.sides.every((s) => ready(s.host)))
+    return holdAll();
 
   const openKind = input.open.get(key)?.kind;
   const healthy =
     present.length === 2 &&
-    present.every((s) => s.connection === "Connected" && s.disk === "UpToDate" && !SYNCING.has(s.replication));
+    present.every(
+      (s) => s.connection === "Connected" && s.disk === "UpToDate" && !SYNCING.has(s.replication),
+    );
   const syncing = present.find((s) => SYNCING.has(s.replication));
   const splitBrain = present.filter((s) => s.splitBrain);
   const apart = resource.sides.filter((s) => s.connection !== "Connected");
@@ -277,11 +287,12 @@ function vmConditions(
   hold: (key: string) => void,
   out: Condition[],
 ): void {
-  const fresh = (host: string) => verdicts.get(host) === "ok" || verdicts.get(host) === "hung";
+  const fresh = (host: string) =>
+    (verdicts.get(host) === "ok" || verdicts.get(host) === "hung") && input.vmsByHost[host]?.fresh === true;
   const names = new Set<string>();
   const runningOn = new Map<string, string>();
   const crashedOn = new Map<string, string>();
-  for (const [host, vms] of Object.entries(input.vmsByHost))
+  for (const [host, { vms }] of Object.entries(input.vmsByHost))
     for (const vm of vms ?? []) {
       names.add(vm.name);
       if (!fresh(host)) continue;
@@ -341,16 +352,19 @@ function vmConditions(
 
 function memoryConditions(
   input: DetectInput,
-  ready: (host: string) => boolean,
+  verdicts: ReadonlyMap<string, HostVerdict>,
   hold: (key: string) => void,
   out: Condition[],
 ): void {
   for (const host of input.hosts) {
     const key = `memory:${host.name}`;
-    if (!ready(host.name) || input.busy.hosts.has(host.name)) {
+    const verdict = verdicts.get(host.name);
+    if (verdict === "unknown" || verdict === "mgmt-unreachable" || input.busy.hosts.has(host.name)) {
       hold(key);
       continue;
     }
+    if (verdict !== "ok" && verdict !== "hung") continue; // a host that is down has no memory to judge
+
     const memory = input.view.hosts.find((h) => h.name === host.name)?.memory;
     const check = input.capacity?.find((c) => c.host === host.name);
     const reasons: string[] = [];

@@ -101,7 +101,9 @@ export class IncidentStore {
   /** Records events and links each to the open incidents `matches` says it concerns. */
   record(events: FarmEventInput[], matches: EventMatcher): Promise<void> {
     if (events.length === 0) return Promise.resolve();
-    const targets = events.map((e) => [...this.openByKey.values()].filter((i) => matches(i, e)).map((i) => i.id));
+    const targets = events.map((e) =>
+      [...this.openByKey.values()].filter((i) => matches(i, e)).map((i) => i.id),
+    );
     return this.enqueue("record events", async () => {
       for (const [i, event] of events.entries()) await this.insertEvent(event, targets[i]!);
     }).then(() => undefined);
@@ -111,7 +113,11 @@ export class IncidentStore {
    * Brings the open incidents in line with the conditions: opens one per new key (its timeline starts with the
    * recent events it concerns), escalates a key whose kind or severity changed, closes those whose key is gone.
    */
-  reconcile(conditions: Condition[], matches: EventMatcher, options: { keep?: (key: string) => boolean } = {}): Promise<void> {
+  reconcile(
+    conditions: Condition[],
+    matches: EventMatcher,
+    options: { keep?: (key: string) => boolean } = {},
+  ): Promise<void> {
     const now = new Date();
     const byKey = new Map(conditions.map((c) => [c.key, c]));
     const work: Array<() => Promise<void>> = [];
@@ -134,7 +140,11 @@ export class IncidentStore {
         work.push(() => this.insertOpened(row, condition, matches));
       } else if (open.kind !== condition.kind || open.severity !== condition.severity) {
         const from = `${open.kind} (${open.severity})`;
-        Object.assign(open, { kind: condition.kind, severity: condition.severity, summary: condition.summary });
+        Object.assign(open, {
+          kind: condition.kind,
+          severity: condition.severity,
+          summary: condition.summary,
+        });
         work.push(() => this.writeEscalation(open, from));
       } else if (open.summary !== condition.summary) {
         open.summary = condition.summary;
@@ -171,7 +181,11 @@ export class IncidentStore {
     };
     this.openByKey.set(row.key, row);
     return this.enqueue("open job incident", () =>
-      this.insertOpened(row, { key: row.key, kind: row.kind, severity: row.severity, summary: row.summary }, () => false),
+      this.insertOpened(
+        row,
+        { key: row.key, kind: row.kind, severity: row.severity, summary: row.summary },
+        () => false,
+      ),
     ).then(() => undefined);
   }
 
@@ -195,7 +209,11 @@ export class IncidentStore {
         ...(filter.vm ? { vm: filter.vm } : {}),
         ...(filter.kind ? { kind: filter.kind } : {}),
         ...(filter.severity ? { severity: filter.severity } : {}),
-        ...(filter.open === true ? { closedAt: null } : filter.open === false ? { closedAt: { not: null } } : {}),
+        ...(filter.open === true
+          ? { closedAt: null }
+          : filter.open === false
+            ? { closedAt: { not: null } }
+            : {}),
         ...(filter.to ? { openedAt: { lte: filter.to } } : {}),
         ...(filter.from ? { OR: [{ closedAt: null }, { closedAt: { gte: filter.from } }] } : {}),
       },
@@ -247,7 +265,11 @@ export class IncidentStore {
     return row.seq;
   }
 
-  private async insertOpened(row: OpenIncidentRow, condition: Condition, matches: EventMatcher): Promise<void> {
+  private async insertOpened(
+    row: OpenIncidentRow,
+    condition: Condition,
+    matches: EventMatcher,
+  ): Promise<void> {
     await this.db.incident.create({
       data: {
         id: row.id,
@@ -283,7 +305,12 @@ export class IncidentStore {
         data: related.map((e) => ({ incidentId: row.id, eventSeq: e.seq })),
       });
     await this.insertEvent(
-      { source: "panel", kind: "incident.opened", ...subjectOf(row), message: `Incident opened (${row.kind}, ${row.severity}): ${row.summary}` },
+      {
+        source: "panel",
+        kind: "incident.opened",
+        ...subjectOf(row),
+        message: `Incident opened (${row.kind}, ${row.severity}): ${row.summary}`,
+      },
       [row.id],
     );
     this.emit("opened", { ...row, closedAt: null });

@@ -9,6 +9,7 @@ import type { FarmService } from "../../lib/farm/farm-service";
 import type { RunbookEngine } from "../../lib/runbooks/engine";
 import type { Monitor } from "../../lib/monitor/monitor";
 import type { IncidentView } from "../../lib/monitor/types";
+import type { IncidentFilter } from "../../lib/monitor/store";
 import { applyFault, type TFault } from "../../agents/sim/faults";
 import { createTempSimFarm, waitFor, waitForWholeFarm, type TempSimFarm } from "../helpers/sim";
 import { migratedDb, startMonitor, startPanel } from "../helpers/runbooks";
@@ -27,7 +28,11 @@ beforeAll(async () => {
   farm.store.setSpeed(SPEED);
   db = migratedDb(farm);
   ({ service, engine } = startPanel(farm, db));
-  monitor = startMonitor(service, engine, db, { deadTimeMs: DEAD_TIME_MS, hungAfterMs: 3_000, graceMs: 1_000 });
+  monitor = startMonitor(service, engine, db, {
+    deadTimeMs: DEAD_TIME_MS,
+    hungAfterMs: 3_000,
+    graceMs: 1_000,
+  });
   await service.start();
   await waitForWholeFarm(service, 20_000);
   await monitor.start();
@@ -41,7 +46,8 @@ afterAll(async () => {
 });
 
 const fault = (f: TFault) => farm.store.update((w) => applyFault(w, f));
-const incidents = (filter: Record<string, string> = {}) => engine.incidents.list({ ...filter, limit: 100 });
+const incidents = (filter: Omit<IncidentFilter, "limit"> = {}) =>
+  engine.incidents.list({ ...filter, limit: 100 });
 const openIncident = async (kind: string, subject: Partial<IncidentView>) =>
   (await engine.incidents.list({ kind, open: true, limit: 10 })).find((i) =>
     Object.entries(subject).every(([k, v]) => i[k as keyof IncidentView] === v),
@@ -52,7 +58,7 @@ const closed = async (id: string) =>
 describe("incidents from the simulated farm's faults", () => {
   it("a whole farm has no open incident but the ones its state explains", async () => {
     await new Promise((r) => setTimeout(r, 1_500));
-    const open = await incidents({ open: "true" } as never);
+    const open = await incidents({ open: true });
     // Whatever is open must be explained by the world (the MozillaGumi farm is whole at the start).
     expect(open.map((i) => `${i.kind}:${i.host ?? i.resource ?? i.vm}`)).toEqual([]);
   });
@@ -60,15 +66,26 @@ describe("incidents from the simulated farm's faults", () => {
   it("cutting r1's replication link opens drbd-disconnected, closed only after the resync", async () => {
     fault({ action: "write-load", vm: "db1", kiBps: 20_000 });
     fault({ action: "cut-link", resource: "r1" });
-    const incident = await waitFor(() => openIncident("drbd-disconnected", { resource: "r1" }), 5_000, "r1 disconnected");
+    const incident = await waitFor(
+      () => openIncident("drbd-disconnected", { resource: "r1" }),
+      5_000,
+      "r1 disconnected",
+    );
     await new Promise((r) => setTimeout(r, 1_000));
     fault({ action: "restore-link", resource: "r1" });
     await waitFor(
-      () => service.getView().resources.find((r) => r.name === "r1")?.sides.some((s) => s.replication === "SyncTarget"),
+      () =>
+        service
+          .getView()
+          .resources.find((r) => r.name === "r1")
+          ?.sides.some((s) => s.replication === "SyncTarget"),
       10_000,
       "r1 resyncing",
     );
-    expect(await openIncident("drbd-disconnected", { resource: "r1" }), "still open while the resync runs").toBeDefined();
+    expect(
+      await openIncident("drbd-disconnected", { resource: "r1" }),
+      "still open while the resync runs",
+    ).toBeDefined();
     const done = await waitFor(() => closed(incident.id), 30_000, "the incident closed");
     const r1 = service.getView().resources.find((r) => r.name === "r1")!;
     expect(r1.sides.map((s) => [s.connection, s.disk])).toEqual([
@@ -81,7 +98,85 @@ describe("incidents from the simulated farm's faults", () => {
     expect(kinds[0]).toBe("drbd.connection"); // the link went down, then the incident opened
     expect(kinds).toContain("drbd.resync-started");
     expect(kinds.indexOf("drbd.resync-finished")).toBeLessThan(kinds.indexOf("incident.closed"));
-    expect(detail.timeline.map((e) => e.seq)).toEqual([...detail.timeline.map((e) => e.seq)].sort((a, b) => a - b));
+    expect(detail.timeline.map((e) => e.seq)).toEqual(
+      [...detail.timeline.map((e) => e.seq)].sort((a, b) => a - b),
+    );
     fault({ action: "write-load", vm: "db1", kiBps: 16 });
+  }, 60_000);
+
+  it("cutting only xen2's management network is reported as such, never as a host down", async () => {
+    const cutAt = Date.now();
+    fault({ action: "cut-mgmt", host: "xen2" });
+    const incident = await waitFor(
+      () => openIncident("mgmt-unreachable", { host: "xen2" }),
+      5_000,
+      "mgmt-unreachable",
+    );
+    expect(Date.now() - cutAt).toBeLessThan(1_000 + 2_000); // the grace, and a look
+    expect(incident.severity).toBe("warning");
+    await new Promise((r) => setTimeout(r, DEAD_TIME_MS + 5_000));
+    expect(await incidents({ kind: "host-down" })).toEqual([]);
+    expect(await openIncident("mgmt-unreachable", { host: "xen2" })).toMatchObject({ id: incident.id });
+    // Its VMs may well run: none is reported down.
+    expect(await incidents({ kind: "vm-crashed" })).toEqual([]);
+    fault({ action: "restore-mgmt", host: "xen2" });
+    await waitFor(() => closed(incident.id), 15_000, "mgmt-unreachable closed");
+  }, 40_000);
+
+  it("a VM destroyed behind the panel's back opens vm-crashed; started again, it closes", async () => {
+    farm.onHost("xen1", "xl", "destroy", "irc1");
+    const incident = await waitFor(() => openIncident("vm-crashed", { vm: "irc1" }), 5_000, "vm-crashed");
+    expect(incident).toMatchObject({ host: "xen1", severity: "major" });
+    await service.client("xen1").call("vm.start", { name: "irc1" });
+    await waitFor(() => closed(incident.id), 15_000, "vm-crashed closed");
+    const detail = (await engine.incidents.get(incident.id))!;
+    expect(detail.timeline.map((e) => `${e.source}:${e.kind}`)).toEqual(
+      expect.arrayContaining(["hypervisor:vm.state", "panel:incident.opened", "panel:incident.closed"]),
+    );
+  }, 30_000);
+
+  it("xen2's xl hangs: the host answers but hangs (host-hung), until the command works again", async () => {
+    fault({ action: "hang-command", host: "xen2", tool: "xl" });
+    const incident = await waitFor(() => openIncident("host-hung", { host: "xen2" }), 10_000, "host-hung");
+    expect(incident.summary).toMatch(/vm\.list probe has been running/);
+    fault({ action: "clear-command", host: "xen2", tool: "xl" });
+    await waitFor(() => closed(incident.id), 15_000, "host-hung closed");
+  }, 30_000);
+
+  it("xen1 crashes: host-down within the dead time plus 5 s, its VMs down; it boots: closed", async () => {
+    const crashedAt = Date.now();
+    fault({ action: "crash", host: "xen1" });
+    const unreachable = await waitFor(
+      () => openIncident("host-unreachable", { host: "xen1" }),
+      5_000,
+      "unreachable",
+    );
+    const down = await waitFor(
+      () => openIncident("host-down", { host: "xen1" }),
+      DEAD_TIME_MS + 5_000,
+      "host-down",
+    );
+    expect(Date.now() - crashedAt).toBeLessThan(DEAD_TIME_MS + 5_000);
+    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(DEAD_TIME_MS);
+    expect(down.id).toBe(unreachable.id); // the same incident, escalated
+    expect(down.severity).toBe("critical");
+    const vmsDown = async () => (await incidents({ kind: "vm-crashed", open: true })).map((i) => i.vm).sort();
+    await waitFor(async () => (await vmsDown()).length === 7, 5_000, "7 VMs down").catch(
+      async (err: Error) => {
+        console.log(JSON.stringify(await incidents({ vm: "irc1" }), null, 1));
+        throw new Error(`${err.message}: ${(await vmsDown()).join(", ")}`);
+      },
+    );
+    const detail = (await engine.incidents.get(down.id))!;
+    const kinds = detail.timeline.map((e) => `${e.source}:${e.kind}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining(["connectivity:host.unreachable", "panel:incident.escalated"]),
+    );
+    // The evidence from the peer: xen2 lost its replication links to xen1.
+    expect(detail.timeline.some((e) => e.kind === "drbd.connection" && e.host === "xen2")).toBe(true);
+    fault({ action: "power-on", host: "xen1" });
+    await waitFor(() => closed(down.id), 20_000, "host-down closed");
+    // Its VMs do not start by themselves: still down until someone starts them.
+    expect(await incidents({ kind: "vm-crashed", open: true })).toHaveLength(7);
   }, 60_000);
 });
