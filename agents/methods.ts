@@ -58,6 +58,8 @@ export interface MethodContext {
   procDrbdFile: string;
   /** This host's DRBD versions, syntax and status source (detected once per session). */
   drbd: () => Promise<DrbdHost>;
+  /** Resources the event stream saw DRBD report split brain for (it says so once; a full read cannot see it). */
+  splitBrain?: () => ReadonlySet<string>;
   log: (message: string) => void;
 }
 
@@ -103,7 +105,13 @@ export function createHandlers(ctx: MethodContext): Handlers {
         versions: { ...info.versions, ...drbdVersions },
       };
     },
-    "drbd.status": async () => readDrbdStatus(statusSourceOf(await ctx.drbd(), ctx.procDrbdFile)),
+    "drbd.status": async () => {
+      const status = await readDrbdStatus(statusSourceOf(await ctx.drbd(), ctx.procDrbdFile));
+      const split = ctx.splitBrain?.() ?? new Set<string>();
+      for (const r of status.resources)
+        if (split.has(r.name) && !r.connections.some((c) => c.connection === "Connected")) r.splitBrain = true;
+      return status;
+    },
     "drbd.version": () => ctx.drbd(),
     "drbd.up": ({ resource }) => drbd((s) => drbdUpArgv(s, resource)),
     "drbd.down": ({ resource }) => drbd((s) => drbdDownArgv(s, resource)),

@@ -54,7 +54,9 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
     send({ jsonrpc: "2.0", method, params });
 
   const drbd = drbdDetector();
+  let splitBrain = new Set<string>();
   const handlers = createHandlers({
+    splitBrain: () => splitBrain,
     hypervisor,
     simulated: options.simulated,
     drbdConfigDir: options.drbdConfigDir,
@@ -130,6 +132,7 @@ export function serveAgent(input: Readable, output: Writable, options: AgentOpti
   const drbdWatch = watchDrbdStatus(
     async () => statusSourceOf(await drbd(), options.procDrbdFile),
     (status: TDrbdStatus) => {
+      splitBrain = new Set(status.resources.filter((r) => r.splitBrain).map((r) => r.name));
       const json = JSON.stringify(status);
       if (json === lastDrbd) return;
       lastDrbd = json;

@@ -40,6 +40,8 @@ export const ZFarmView = z.object({
           etaSeconds: z.number().nullable(),
           /** DRBD reported split brain on this side (until it connects again). */
           splitBrain: z.boolean(),
+          /** Data this side knows differs from its peer (events2 --statistics `out-of-sync:`), KiB. */
+          outOfSyncKiB: z.number().nullable(),
         }),
       ),
     }),
@@ -133,6 +135,7 @@ export function buildFarmView(input: {
         syncPercent: pd?.syncPercent ?? null,
         etaSeconds: pd?.etaSeconds ?? null,
         splitBrain: r?.splitBrain === true,
+        outOfSyncKiB: pd?.outOfSyncKiB ?? null,
       };
     });
     return { name, minor: minors.get(name) ?? null, sides };

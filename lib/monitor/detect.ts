@@ -51,10 +51,38 @@ export interface DetectState {
   lastSignOfLife: Map<string, number>;
   /** VMs seen running and not stopped by a job since: where they ran. */
   expectedRunning: Map<string, string>;
+  /** Per resource whose sides are apart: since when, and who was Primary and which VMs ran where meanwhile. */
+  apart: Map<string, ApartRecord>;
+}
+
+export interface ApartRecord {
+  since: number;
+  /** Host → the last time it was seen Primary while apart. */
+  primaries: Map<string, number>;
+  /** Host → VMs on the resource seen running there while apart (each may have written). */
+  writers: Map<string, Set<string>>;
+}
+
+/** The evidence a split-brain incident shows (kept with the incident when it opens or escalates). */
+export interface SplitBrainEvidence {
+  resource: string;
+  detectedOn: string[];
+  apartSince: string | null;
+  sides: Array<{
+    host: string;
+    role: string;
+    disk: string;
+    connection: string;
+    outOfSyncKiB: number | null;
+    /** The last time this side was seen Primary while apart (it started a data generation of its own). */
+    primaryWhileApartAt: string | null;
+    /** VMs on the resource that ran on this side while apart: their writes are what one side loses. */
+    vmsWhileApart: string[];
+  }>;
 }
 
 export function newDetectState(): DetectState {
-  return { lastSignOfLife: new Map(), expectedRunning: new Map() };
+  return { lastSignOfLife: new Map(), expectedRunning: new Map(), apart: new Map() };
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
@@ -94,7 +122,10 @@ export function detect(input: DetectInput, state: DetectState): Condition[] {
   }
   const ready = (host: string) => verdicts.get(host) === "ok" || verdicts.get(host) === "hung";
 
-  for (const resource of input.view.resources) resourceConditions(input, resource, ready, hold, conditions);
+  for (const resource of input.view.resources) {
+    trackApart(input, state, resource, ready);
+    resourceConditions(input, state, resource, ready, hold, conditions);
+  }
   vmConditions(input, state, verdicts, hold, conditions);
   memoryConditions(input, verdicts, hold, conditions);
   return conditions;
@@ -196,8 +227,57 @@ function resourcesConnectedTo(view: TFarmView, observer: string): string[] {
     .map((r) => r.name);
 }
 
+/** While a resource's sides are apart, remember who was Primary and which of its VMs ran where: the evidence. */
+function trackApart(
+  input: DetectInput,
+  state: DetectState,
+  resource: TFarmView["resources"][number],
+  ready: (host: string) => boolean,
+): void {
+  const known = resource.sides.filter((s) => ready(s.host) && s.role !== "Unknown");
+  if (known.length === 0) return;
+  const together = known.length === 2 && known.every((s) => s.connection === "Connected" && s.disk === "UpToDate");
+  if (together) {
+    state.apart.delete(resource.name);
+    return;
+  }
+  if (!known.some((s) => s.connection !== "Connected") && !state.apart.has(resource.name)) return;
+  const record = state.apart.get(resource.name) ?? { since: input.now, primaries: new Map(), writers: new Map() };
+  state.apart.set(resource.name, record);
+  for (const side of known) if (side.role === "Primary") record.primaries.set(side.host, input.now);
+  for (const vm of input.view.vms)
+    if (vm.resource === resource.name && !vm.stale && RUNNING_STATES.has(vm.state) && ready(vm.host)) {
+      const set = record.writers.get(vm.host) ?? new Set<string>();
+      record.writers.set(vm.host, set.add(vm.name));
+    }
+}
+
+function evidenceOf(
+  state: DetectState,
+  resource: TFarmView["resources"][number],
+  detectedOn: string[],
+): SplitBrainEvidence {
+  const record = state.apart.get(resource.name);
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    resource: resource.name,
+    detectedOn,
+    apartSince: iso(record?.since),
+    sides: resource.sides.map((s) => ({
+      host: s.host,
+      role: s.role,
+      disk: s.disk,
+      connection: s.connection,
+      outOfSyncKiB: s.outOfSyncKiB,
+      primaryWhileApartAt: iso(record?.primaries.get(s.host)),
+      vmsWhileApart: [...(record?.writers.get(s.host) ?? [])].sort(),
+    })),
+  };
+}
+
 function resourceConditions(
   input: DetectInput,
+  state: DetectState,
   resource: TFarmView["resources"][number],
   ready: (host: string) => boolean,
   hold: (key: string) => void,
@@ -230,6 +310,7 @@ function resourceConditions(
       kind: "split-brain",
       severity: "critical",
       resource: resource.name,
+      ...(splitBrain.length > 0 ? { detail: evidenceOf(state, resource, splitBrain.map((s) => s.host)) } : {}),
       summary:
         splitBrain.length > 0
           ? `${resource.name}: split brain detected on ${splitBrain.map((s) => s.host).join(" and ")}: both sides wrote while apart. Nothing is discarded automatically: choose the side whose changes are lost.`

@@ -26,6 +26,8 @@ export interface OpenIncidentRow {
   jobId: string | null;
   summary: string;
   openedAt: Date;
+  /** The evidence last written (JSON), to write it again only when it changed. */
+  detailJson: string | null;
 }
 
 export interface IncidentChange {
@@ -75,7 +77,7 @@ export class IncidentStore {
     const rows = await this.db.incident.findMany({ where: { closedAt: null } });
     for (const row of rows) {
       const key = row.key ?? `legacy:${row.id}`;
-      this.openByKey.set(key, { ...toOpenRow(row), key });
+      this.openByKey.set(key, { ...toOpenRow(row), key, detailJson: row.detailJson });
     }
   }
 
@@ -135,6 +137,7 @@ export class IncidentStore {
           jobId: null,
           summary: condition.summary,
           openedAt: now,
+          detailJson: condition.detail === undefined ? null : JSON.stringify(condition.detail),
         };
         this.openByKey.set(condition.key, row);
         work.push(() => this.insertOpened(row, condition, matches));
@@ -145,12 +148,19 @@ export class IncidentStore {
           severity: condition.severity,
           summary: condition.summary,
         });
-        work.push(() => this.writeEscalation(open, from));
-      } else if (open.summary !== condition.summary) {
-        open.summary = condition.summary;
+        open.detailJson = condition.detail === undefined ? open.detailJson : JSON.stringify(condition.detail);
+        const snapshot = { ...open };
+        work.push(() => this.writeEscalation(snapshot, from, condition.detail));
+      } else {
+        const detailJson = condition.detail === undefined ? open.detailJson : JSON.stringify(condition.detail);
+        if (open.summary === condition.summary && detailJson === open.detailJson) continue;
+        Object.assign(open, { summary: condition.summary, detailJson });
         const snapshot = { ...open };
         work.push(async () => {
-          await this.db.incident.update({ where: { id: snapshot.id }, data: { summary: snapshot.summary } });
+          await this.db.incident.update({
+            where: { id: snapshot.id },
+            data: { summary: snapshot.summary, detailJson: snapshot.detailJson },
+          });
         });
       }
     }
@@ -178,6 +188,7 @@ export class IncidentStore {
       jobId: job.jobId,
       summary: job.summary,
       openedAt: new Date(),
+      detailJson: null,
     };
     this.openByKey.set(row.key, row);
     return this.enqueue("open job incident", () =>
@@ -281,7 +292,7 @@ export class IncidentStore {
         vm: row.vm,
         jobId: row.jobId,
         summary: row.summary,
-        detailJson: condition.detail === undefined ? null : JSON.stringify(condition.detail),
+        detailJson: row.detailJson ?? null,
         openedAt: row.openedAt,
       },
     });
@@ -316,10 +327,15 @@ export class IncidentStore {
     this.emit("opened", { ...row, closedAt: null });
   }
 
-  private async writeEscalation(row: OpenIncidentRow, from: string): Promise<void> {
+  private async writeEscalation(row: OpenIncidentRow, from: string, detail: unknown): Promise<void> {
     await this.db.incident.update({
       where: { id: row.id },
-      data: { kind: row.kind, severity: row.severity, summary: row.summary },
+      data: {
+        kind: row.kind,
+        severity: row.severity,
+        summary: row.summary,
+        ...(detail === undefined ? {} : { detailJson: JSON.stringify(detail) }),
+      },
     });
     await this.insertEvent(
       {
@@ -376,7 +392,7 @@ type IncidentRowLike = {
   closedAt: Date | null;
 };
 
-function toOpenRow(row: IncidentRowLike & { key: string | null }): Omit<OpenIncidentRow, "key"> {
+function toOpenRow(row: IncidentRowLike & { key: string | null }): Omit<OpenIncidentRow, "key" | "detailJson"> {
   return {
     id: row.id,
     kind: row.kind as IncidentKind,

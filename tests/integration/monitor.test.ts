@@ -179,4 +179,35 @@ describe("incidents from the simulated farm's faults", () => {
     // Its VMs do not start by themselves: still down until someone starts them.
     expect(await incidents({ kind: "vm-crashed", open: true })).toHaveLength(7);
   }, 60_000);
+
+  it("a deliberate split brain on r2 is detected on both hosts and shown with its evidence", async () => {
+    farm.allowViolations("two-primaries"); // made on purpose: the link is cut and xen1 is promoted by hand
+    fault({ action: "cut-link", resource: "r2" });
+    await waitFor(() => openIncident("drbd-disconnected", { resource: "r2" }), 5_000, "r2 disconnected");
+    farm.onHost("xen1", "drbdadm", "primary", "r2");
+    await waitFor(
+      () => service.getView().resources.find((r) => r.name === "r2")?.sides.every((s) => s.role === "Primary"),
+      5_000,
+      "r2 Primary on both",
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    fault({ action: "restore-link", resource: "r2" });
+    const incident = await waitFor(async () => {
+      const i = await openIncident("split-brain", { resource: "r2" });
+      const d = i && (await engine.incidents.get(i.id));
+      return d && (d.detail as { detectedOn: string[] } | null)?.detectedOn.length === 2 ? d : undefined;
+    }, 10_000, "split brain detected on both hosts");
+    expect(incident.severity).toBe("critical");
+    const evidence = incident.detail as {
+      detectedOn: string[];
+      sides: Array<{ host: string; connection: string; primaryWhileApartAt: string | null; vmsWhileApart: string[] }>;
+    };
+    expect(evidence.detectedOn.sort()).toEqual(["xen1", "xen2"]);
+    expect(evidence.sides.map((s) => s.connection)).toEqual(["StandAlone", "StandAlone"]);
+    expect(evidence.sides.every((s) => s.primaryWhileApartAt !== null)).toBe(true);
+    expect(evidence.sides.find((s) => s.host === "xen2")?.vmsWhileApart).toContain("web1");
+    expect(evidence.sides.find((s) => s.host === "xen1")?.vmsWhileApart).toEqual([]);
+    const kinds = incident.timeline.map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(["drbd.role", "drbd.split-brain", "incident.escalated"]));
+  }, 30_000);
 });

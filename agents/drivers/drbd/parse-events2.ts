@@ -137,7 +137,8 @@ export function createEvents2State(): Events2State {
  * visible status changed.
  */
 export function applyEvents2Record(state: Events2State, rec: Events2Record): boolean {
-  if (rec.object === "-" || rec.object === "path" || rec.object === "helper") return false;
+  if (rec.object === "helper") return applyHelper(state, rec);
+  if (rec.object === "-" || rec.object === "path") return false;
   if (rec.event === "call" || rec.event === "response") return false;
   const object = rec.object;
   // Read every key before touching the state, so a bad record leaves it as it was.
@@ -177,7 +178,28 @@ export function applyEvents2Record(state: Events2State, rec: Events2Record): boo
     if (VISIBLE[object].includes(key) && target[key] !== value) changed = true;
     target[key] = value;
   }
+  // The split brain DRBD reported is over once the connection is established again.
+  if (object === "connection" && target.connection === "Connected" && res.props[SPLIT_BRAIN] !== undefined) {
+    delete res.props[SPLIT_BRAIN];
+    changed = true;
+  }
   return changed;
+}
+
+/** Where the state remembers a split brain (not a key drbdsetup prints, so no line can set it). */
+const SPLIT_BRAIN = " split-brain";
+
+/**
+ * `call helper name:r0 peer-node-id:1 conn-name:b volume:0 helper:split-brain`: the kernel found split brain at
+ * the handshake and left the connection StandAlone. It says so once; the state remembers it until the resource
+ * connects again. Other helpers (before-resync-target, fence-peer, ...) change nothing visible.
+ */
+function applyHelper(state: Events2State, rec: Events2Record): boolean {
+  if (rec.event !== "call" || rec.props.helper !== "split-brain") return false;
+  const res = state.resources.get(required(rec, "name"));
+  if (!res || res.props[SPLIT_BRAIN] !== undefined) return false;
+  res.props[SPLIT_BRAIN] = rec.props["conn-name"] ?? "";
+  return true;
 }
 
 /** Maps the reduced state onto TDrbdStatus, resources sorted by name. */
@@ -234,6 +256,7 @@ function toResource(name: string, res: ResourceEntry): TDrbdResourceStatus {
     ...(res.props.suspended === undefined
       ? {}
       : { suspended: state(SUSPENDED, res.props, "suspended", where) !== "no" }),
+    ...(res.props[SPLIT_BRAIN] === undefined ? {} : { splitBrain: true }),
     devices: devices.sort((a, b) => a.volume - b.volume),
     connections: connections.sort(
       (a, b) => (a.peerNodeId ?? Infinity) - (b.peerNodeId ?? Infinity) || byString(a.peerName, b.peerName),

@@ -25,7 +25,7 @@ import {
   promote,
   sideOf,
 } from "../drbd-kernel";
-import { hasDevice, isDrbd8Host, peerOf, type SimResource, type SimWorld } from "../world";
+import { hasDevice, isDrbd8Host, nodeIdOf as nodeId, peerOf, type SimResource, type SimWorld } from "../world";
 import { drbdAddressOf } from "../store";
 
 /** drbdsetup's exit code when the object named does not exist. */
@@ -193,6 +193,9 @@ async function events2(
   const parent = process.ppid;
   let lastMtime = 0;
   let wasResyncing = false;
+  const splitAt = (world: SimWorld) =>
+    new Map(Object.values(world.resources).map((r) => [r.name, r.splitBrainAtSimMs]));
+  let lastSplit = splitAt(ctx.store.read());
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     if (process.ppid !== parent) return 0;
@@ -211,10 +214,27 @@ async function events2(
     lastMtime = mtime;
     wasResyncing = resyncing;
     const next = snapshot();
-    const text = events2Changes(last, next);
+    const text = events2Changes(last, next) + splitBrainHelperLines(world, ctx.host, lastSplit);
+    lastSplit = splitAt(world);
     last = next;
     if (text) ctx.out(text);
   }
+}
+
+/**
+ * A handshake that found split brain calls the kernel's `split-brain` helper on each node (DRBD 9.0.26 and later
+ * detect it on both), which events2 reports as a call and its response; the connection is then StandAlone.
+ */
+function splitBrainHelperLines(world: SimWorld, host: string, before: ReadonlyMap<string, number | null>): string {
+  let text = "";
+  for (const r of Object.values(world.resources)) {
+    if (r.splitBrainAtSimMs === null || r.splitBrainAtSimMs === before.get(r.name) || !r.sides[host]?.up) continue;
+    const peer = Object.keys(r.sides).find((h) => h !== host);
+    if (peer === undefined) continue;
+    const ids = `name:${r.name} peer-node-id:${nodeId(r, peer)} conn-name:${peer} volume:0 helper:split-brain`;
+    text += `call helper ${ids}\nresponse helper ${ids} status:0\n`;
+  }
+  return text;
 }
 
 /** Creation order of the kernel's objects (drbdadm up: new-resource, new-minor, new-peer); destroyed the other way. */

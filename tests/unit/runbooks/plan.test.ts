@@ -44,6 +44,7 @@ function view(up: { xen1: boolean; xen2: boolean }): TFarmView {
     syncPercent: null,
     etaSeconds: null,
     splitBrain: false,
+    outOfSyncKiB: null,
   });
   return {
     simulated: true,
