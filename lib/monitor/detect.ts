@@ -236,13 +236,18 @@ function trackApart(
 ): void {
   const known = resource.sides.filter((s) => ready(s.host) && s.role !== "Unknown");
   if (known.length === 0) return;
-  const together = known.length === 2 && known.every((s) => s.connection === "Connected" && s.disk === "UpToDate");
+  const together =
+    known.length === 2 && known.every((s) => s.connection === "Connected" && s.disk === "UpToDate");
   if (together) {
     state.apart.delete(resource.name);
     return;
   }
   if (!known.some((s) => s.connection !== "Connected") && !state.apart.has(resource.name)) return;
-  const record = state.apart.get(resource.name) ?? { since: input.now, primaries: new Map(), writers: new Map() };
+  const record = state.apart.get(resource.name) ?? {
+    since: input.now,
+    primaries: new Map(),
+    writers: new Map(),
+  };
   state.apart.set(resource.name, record);
   for (const side of known) if (side.role === "Primary") record.primaries.set(side.host, input.now);
   for (const vm of input.view.vms)
@@ -310,7 +315,15 @@ function resourceConditions(
       kind: "split-brain",
       severity: "critical",
       resource: resource.name,
-      ...(splitBrain.length > 0 ? { detail: evidenceOf(state, resource, splitBrain.map((s) => s.host)) } : {}),
+      ...(splitBrain.length > 0
+        ? {
+            detail: evidenceOf(
+              state,
+              resource,
+              splitBrain.map((s) => s.host),
+            ),
+          }
+        : {}),
       summary:
         splitBrain.length > 0
           ? `${resource.name}: split brain detected on ${splitBrain.map((s) => s.host).join(" and ")}: both sides wrote while apart. Nothing is discarded automatically: choose the side whose changes are lost.`

@@ -152,7 +152,8 @@ export class IncidentStore {
         const snapshot = { ...open };
         work.push(() => this.writeEscalation(snapshot, from, condition.detail));
       } else {
-        const detailJson = condition.detail === undefined ? open.detailJson : JSON.stringify(condition.detail);
+        const detailJson =
+          condition.detail === undefined ? open.detailJson : JSON.stringify(condition.detail);
         if (open.summary === condition.summary && detailJson === open.detailJson) continue;
         Object.assign(open, { summary: condition.summary, detailJson });
         const snapshot = { ...open };
@@ -392,7 +393,9 @@ type IncidentRowLike = {
   closedAt: Date | null;
 };
 
-function toOpenRow(row: IncidentRowLike & { key: string | null }): Omit<OpenIncidentRow, "key" | "detailJson"> {
+function toOpenRow(
+  row: IncidentRowLike & { key: string | null },
+): Omit<OpenIncidentRow, "key" | "detailJson"> {
   return {
     id: row.id,
     kind: row.kind as IncidentKind,

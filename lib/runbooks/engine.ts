@@ -16,6 +16,7 @@ import { loadVmPolicies } from "./policies";
 import { STEP_BEHAVIOURS, type StepBehaviour, type StepContext } from "./steps";
 import { RESOURCE_STEP_BEHAVIOURS } from "../resources/steps";
 import { VM_STEP_BEHAVIOURS } from "../vms/steps";
+import { SPLIT_BRAIN_STEP_BEHAVIOURS } from "../monitor/split-brain";
 import { RUNBOOK_KINDS } from "./types";
 import { IncidentStore } from "../monitor/store";
 import type {
@@ -48,7 +49,11 @@ export type JobChange = { id: string; status: JobView["status"] };
 
 /** Every step kind's behaviour: the runbooks' and the resource pair's. */
 function behaviourOf(name: StepName): StepBehaviour {
-  const b = STEP_BEHAVIOURS[name] ?? RESOURCE_STEP_BEHAVIOURS[name] ?? VM_STEP_BEHAVIOURS[name];
+  const b =
+    STEP_BEHAVIOURS[name] ??
+    RESOURCE_STEP_BEHAVIOURS[name] ??
+    VM_STEP_BEHAVIOURS[name] ??
+    SPLIT_BRAIN_STEP_BEHAVIOURS[name];
   if (!b) throw new AppError("INTERNAL", `no behaviour for step ${name}`);
   return b;
 }

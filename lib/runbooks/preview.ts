@@ -5,7 +5,9 @@
  * shown as `<config of vm>`.
  */
 import {
+  drbdConnectArgv,
   drbdCreateMdArgv,
+  drbdDisconnectArgv,
   drbdDownArgv,
   drbdNewCurrentUuidArgv,
   drbdPrimaryArgv,
@@ -90,6 +92,11 @@ export function previewCommands(step: Omit<PlannedStep, "commands">, hypervisor:
       return libvirt ? [virsh.define(`<${str("vm")}.xml>`)] : []; // Xen: the agent writes the config file
     case "undefine-vm":
       return libvirt ? [virsh.undefine(str("vm"))] : []; // Xen: the agent renames the config file
+    case "disconnect":
+      return [drbdDisconnectArgv("9", str("resource"))];
+    case "connect":
+      return [drbdConnectArgv("9", str("resource"), { discardMyData: p.discardMyData === true })];
+    case "wait-synced":
     case "register-vm":
     case "unregister-vm":
     case "write-config":

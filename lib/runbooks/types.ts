@@ -21,6 +21,8 @@ export const JOB_KINDS = [
   // Placing a VM on a resource, and removing its definition (lib/vms).
   "define-vm",
   "delete-vm",
+  // The guided recovery of a split brain (lib/monitor/split-brain.ts).
+  "split-brain-recovery",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -60,6 +62,10 @@ export const STEP_NAMES = [
   "register-vm",
   "undefine-vm",
   "unregister-vm",
+  // Split-brain recovery (lib/monitor/split-brain.ts).
+  "disconnect",
+  "connect",
+  "wait-synced",
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 

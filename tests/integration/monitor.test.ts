@@ -12,7 +12,8 @@ import type { IncidentView } from "../../lib/monitor/types";
 import type { IncidentFilter } from "../../lib/monitor/store";
 import { applyFault, type TFault } from "../../agents/sim/faults";
 import { createTempSimFarm, waitFor, waitForWholeFarm, type TempSimFarm } from "../helpers/sim";
-import { migratedDb, startMonitor, startPanel } from "../helpers/runbooks";
+import { finished, migratedDb, SIM_RESOURCES, startMonitor, startPanel } from "../helpers/runbooks";
+import { recoverSplitBrain, ZSplitBrainRecovery } from "../../lib/monitor/split-brain";
 
 const SPEED = 20;
 const DEAD_TIME_MS = 6_000;
@@ -186,21 +187,34 @@ describe("incidents from the simulated farm's faults", () => {
     await waitFor(() => openIncident("drbd-disconnected", { resource: "r2" }), 5_000, "r2 disconnected");
     farm.onHost("xen1", "drbdadm", "primary", "r2");
     await waitFor(
-      () => service.getView().resources.find((r) => r.name === "r2")?.sides.every((s) => s.role === "Primary"),
+      () =>
+        service
+          .getView()
+          .resources.find((r) => r.name === "r2")
+          ?.sides.every((s) => s.role === "Primary"),
       5_000,
       "r2 Primary on both",
     );
     await new Promise((r) => setTimeout(r, 500));
     fault({ action: "restore-link", resource: "r2" });
-    const incident = await waitFor(async () => {
-      const i = await openIncident("split-brain", { resource: "r2" });
-      const d = i && (await engine.incidents.get(i.id));
-      return d && (d.detail as { detectedOn: string[] } | null)?.detectedOn.length === 2 ? d : undefined;
-    }, 10_000, "split brain detected on both hosts");
+    const incident = await waitFor(
+      async () => {
+        const i = await openIncident("split-brain", { resource: "r2" });
+        const d = i && (await engine.incidents.get(i.id));
+        return d && (d.detail as { detectedOn: string[] } | null)?.detectedOn.length === 2 ? d : undefined;
+      },
+      10_000,
+      "split brain detected on both hosts",
+    );
     expect(incident.severity).toBe("critical");
     const evidence = incident.detail as {
       detectedOn: string[];
-      sides: Array<{ host: string; connection: string; primaryWhileApartAt: string | null; vmsWhileApart: string[] }>;
+      sides: Array<{
+        host: string;
+        connection: string;
+        primaryWhileApartAt: string | null;
+        vmsWhileApart: string[];
+      }>;
     };
     expect(evidence.detectedOn.sort()).toEqual(["xen1", "xen2"]);
     expect(evidence.sides.map((s) => s.connection)).toEqual(["StandAlone", "StandAlone"]);
@@ -210,4 +224,48 @@ describe("incidents from the simulated farm's faults", () => {
     const kinds = incident.timeline.map((e) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(["drbd.role", "drbd.split-brain", "incident.escalated"]));
   }, 30_000);
+
+  it("the guided recovery discards xen1's side (typed) and returns r2 to UpToDate on both", async () => {
+    const runtime = { farm: service, resources: SIM_RESOURCES, runbooks: engine };
+    const request = (r: object) => ZSplitBrainRecovery.parse({ discard: "xen1", confirm: "xen1", ...r });
+    const refused = await recoverSplitBrain(runtime, "r2", request({ confirm: "xen2" }), true);
+    expect(refused).toMatchObject({ kind: "refused", errors: [{ field: "confirm" }] });
+    const wrongHost = await recoverSplitBrain(
+      runtime,
+      "r2",
+      request({ discard: "xen3", confirm: "xen3" }),
+      true,
+    );
+    expect(wrongHost).toMatchObject({ kind: "refused", errors: [{ field: "discard" }] });
+    const notSplit = await recoverSplitBrain(runtime, "r1", request({}), false);
+    expect(notSplit).toMatchObject({ kind: "refused", errors: [{ field: "resource" }] });
+    expect(await db.job.count({ where: { kind: "split-brain-recovery" } })).toBe(0);
+
+    const dry = await recoverSplitBrain(runtime, "r2", request({ dryRun: true }), true);
+    if (dry.kind !== "planned") throw new Error("expected a plan");
+    expect(dry.plan.steps.map((s) => s.key)).toEqual([
+      "umount:r2@xen1",
+      "disconnect:r2@xen1",
+      "demote:r2@xen1",
+      "connect:r2@xen1",
+      "connect:r2@xen2",
+      "wait-synced:r2",
+    ]);
+    expect(dry.plan.steps.find((s) => s.key === "connect:r2@xen1")?.commands).toEqual([
+      ["drbdadm", "connect", "--discard-my-data", "r2"],
+    ]);
+    const incident = (await openIncident("split-brain", { resource: "r2" }))!;
+    const started = await recoverSplitBrain(runtime, "r2", request({}), true);
+    if (started.kind !== "planned" || !started.jobId) throw new Error("expected a job");
+    const job = await finished(engine, started.jobId);
+    expect(job.status, JSON.stringify(job.steps.find((s) => s.status === "failed"))).toBe("succeeded");
+    const r2 = farm.store.read().resources.r2!;
+    expect(Object.values(r2.sides).map((s) => [s.role, s.connection, s.disk])).toEqual([
+      ["Secondary", "Connected", "UpToDate"],
+      ["Primary", "Connected", "UpToDate"],
+    ]);
+    expect(r2.sides.xen1!.gen).toBe(r2.sides.xen2!.gen); // the same data generation: xen1 took xen2's
+    expect(farm.store.read().vms.web1).toMatchObject({ host: "xen2", state: "running" });
+    await waitFor(() => closed(incident.id), 10_000, "split-brain incident closed");
+  }, 60_000);
 });
