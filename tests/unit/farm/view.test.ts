@@ -105,6 +105,8 @@ describe("buildFarmView", () => {
             replication: "SyncSource",
             syncPercent: 40,
             etaSeconds: 90,
+            splitBrain: false,
+            outOfSyncKiB: null,
           },
           {
             host: "xen2",
@@ -115,6 +117,8 @@ describe("buildFarmView", () => {
             replication: "SyncTarget",
             syncPercent: 40,
             etaSeconds: null,
+            splitBrain: false,
+            outOfSyncKiB: null,
           },
         ],
       },
@@ -161,6 +165,8 @@ describe("buildFarmView", () => {
         replication: "Off",
         syncPercent: null,
         etaSeconds: null,
+        splitBrain: false,
+        outOfSyncKiB: null,
       },
     ]);
     expect(view.vms).toEqual([

@@ -419,6 +419,28 @@ describe("events2 state reducer", () => {
     expect(applyEvents2Record(state, rec)).toBe(false); // same values again: nothing visible changed
   });
 
+  it("remembers the kernel's split-brain helper call until the connection is established again", () => {
+    const state = createEvents2State();
+    replay(dump, state);
+    const r1 = () => events2StateToStatus(state).resources.find((r) => r.name === "r1")!;
+    const apply = (line: string) => applyEvents2Record(state, parseEvents2Line(line)!);
+    expect(apply("change connection name:r1 peer-node-id:1 conn-name:b connection:StandAlone")).toBe(true);
+    expect(r1().splitBrain).toBeUndefined();
+    // Other helpers change nothing visible; the split-brain call does, once.
+    expect(apply("call helper name:r1 peer-node-id:1 conn-name:b volume:0 helper:before-resync-target")).toBe(false);
+    expect(apply("call helper name:r1 peer-node-id:1 conn-name:b volume:0 helper:split-brain")).toBe(true);
+    expect(apply("response helper name:r1 peer-node-id:1 conn-name:b volume:0 helper:split-brain status:0")).toBe(
+      false,
+    );
+    expect(r1().splitBrain).toBe(true);
+    expect(apply("change connection name:r1 peer-node-id:1 conn-name:b connection:Connecting")).toBe(true);
+    expect(r1().splitBrain).toBe(true); // looking for the peer again is not a recovery
+    expect(apply("change connection name:r1 peer-node-id:1 conn-name:b connection:Connected")).toBe(true);
+    expect(r1().splitBrain).toBeUndefined();
+    // A helper call for a resource this state does not know changes nothing.
+    expect(apply("call helper name:r9 peer-node-id:1 conn-name:b volume:0 helper:split-brain")).toBe(false);
+  });
+
   it("shows progress only while resyncing", () => {
     const state = createEvents2State();
     replay(dump, state);
