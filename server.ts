@@ -18,6 +18,7 @@ import { setupSimFarm } from "./lib/sim/sim-farm";
 import { RunbookEngine } from "./lib/runbooks/engine";
 import { Monitor } from "./lib/monitor/monitor";
 import { IncidentStore } from "./lib/monitor/store";
+import { Notifier } from "./lib/monitor/notify";
 import type { FenceDevice } from "./lib/runbooks/fence";
 import type { WorldStore } from "./agents/sim/store";
 import { createSshTransport } from "./lib/transport/ssh";
@@ -100,8 +101,24 @@ async function main(): Promise<void> {
       deadTimeMs: env.TANDEM_DEAD_TIME_MS ?? (config?.monitoring.deadTimeSec ?? 15) * 1000,
       hungAfterMs: (config?.monitoring.hungAfterSec ?? 10) * 1000,
     },
+    // The simulated farm moves faster than a real one: its charts fill in minutes.
+    sampleMs: config ? 60_000 : 10_000,
   });
-  setRuntime({ farm, runbooks, monitor, db, resources, ...(simStore ? { sim: { store: simStore } } : {}) });
+  const notifier = new Notifier({
+    db,
+    store: incidents,
+    log,
+    panelUrl: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`,
+  });
+  setRuntime({
+    farm,
+    runbooks,
+    monitor,
+    notifier,
+    db,
+    resources,
+    ...(simStore ? { sim: { store: simStore } } : {}),
+  });
 
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });
   await app.prepare();
@@ -115,6 +132,7 @@ async function main(): Promise<void> {
     io.to(FARM_ROOM).emit("incident:changed", { id: incident.id, change }),
   );
   await farm.start();
+  notifier.start();
   await monitor.start();
   // A job the previous process left unfinished is reconciled against the hosts (in the background).
   void runbooks.recover().catch((err: unknown) => log(`runbooks: recovery failed: ${String(err)}`));
@@ -128,6 +146,7 @@ async function main(): Promise<void> {
   const shutdown = () => {
     log("stopping");
     monitor.stop();
+    notifier.stop();
     farm.stop();
     void io.close();
     server.close(() => void db.$disconnect().finally(() => process.exit(0)));

@@ -1,6 +1,7 @@
 import type { FarmService } from "./farm/farm-service";
 import type { RunbookEngine } from "./runbooks/engine";
 import type { Monitor } from "./monitor/monitor";
+import type { Notifier } from "./monitor/notify";
 import type { Db } from "./db";
 import type { ResourceMeta } from "./farm/view";
 import type { WorldStore } from "../agents/sim/store";
@@ -14,6 +15,8 @@ export interface Runtime {
   runbooks: RunbookEngine;
   /** Host health and incidents (its store is `runbooks.incidents`). */
   monitor?: Monitor;
+  /** Incident notifications (webhook, e-mail). */
+  notifier?: Notifier;
   db: Db;
   /** The farm's resources and their mount points (the same list the farm service and the engine hold). */
   resources: ResourceMeta[];

@@ -10,7 +10,13 @@ import { getRuntime, type Runtime } from "../runtime";
  * Permissions are declared next to each handler; accounts and roles arrive with issue 8 (for now: local-only
  * panel). `agent:install` will be an admin's.
  */
-export type Permission = "farm:read" | "agent:install" | "sim:fault" | "runbook:run" | "resource:create";
+export type Permission =
+  | "farm:read"
+  | "agent:install"
+  | "sim:fault"
+  | "runbook:run"
+  | "resource:create"
+  | "settings:write";
 
 /** A handler's answer with another status than 200 (202 Accepted for a job that starts). */
 export class ApiResponse {

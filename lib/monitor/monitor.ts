@@ -14,6 +14,7 @@ import type { JobView } from "../runbooks/types";
 import { diffSnapshots, type FarmSnapshot } from "./changes";
 import { detect, newDetectState, type DetectState } from "./detect";
 import type { EventMatcher, IncidentStore, OpenIncidentRow } from "./store";
+import { DEFAULT_HISTORY_SETTINGS, readSetting, ZHistorySettings } from "./settings";
 import { DEFAULT_MONITOR_SETTINGS, type FarmEventInput, type MonitorSettings } from "./types";
 
 export interface MonitorOptions {
@@ -24,8 +25,12 @@ export interface MonitorOptions {
   settings?: Partial<MonitorSettings>;
   /** The longest time between two looks at the farm (default 500 ms). */
   tickMs?: number;
+  /** How often the state history (free memory, sync progress) is sampled (default 60 s). */
+  sampleMs?: number;
   log?: (line: string) => void;
 }
+
+export const HISTORY_KEY = "history";
 
 const HOST_KINDS = new Set(["host-down", "host-unreachable", "mgmt-unreachable", "host-hung"]);
 const POLICY_REFRESH_MS = 10_000;
@@ -41,6 +46,8 @@ export class Monitor {
   private policies: Awaited<ReturnType<typeof loadVmPolicies>> | null = null;
   private policiesAt = 0;
   private stopped = false;
+  private lastSampleAt = 0;
+  private lastPruneAt = 0;
 
   constructor(private readonly options: MonitorOptions) {
     this.settings = { ...DEFAULT_MONITOR_SETTINGS, ...options.settings };
@@ -111,8 +118,45 @@ export class Monitor {
         this.state,
       );
       void store.reconcile(conditions, matches);
+      if (now - this.lastSampleAt >= (this.options.sampleMs ?? 60_000)) {
+        this.lastSampleAt = now;
+        void this.sample(view);
+      }
     } catch (err) {
       this.options.log?.(`monitor: ${toAppError(err).message}`);
+    }
+  }
+
+  /** The state history: each answering host's free memory, each resource's sync progress (100 when in sync). */
+  private async sample(view: TFarmView): Promise<void> {
+    const at = new Date();
+    const rows: Array<{ at: Date; metric: string; host?: string; resource?: string; value: number }> = [];
+    for (const h of view.hosts)
+      if (h.reachable && h.memory) rows.push({ at, metric: "memory.freeMiB", host: h.name, value: h.memory.freeMiB });
+    for (const r of view.resources) {
+      const sides = r.sides.filter((s) => !s.stale && s.role !== "Unknown");
+      if (sides.length === 0) continue;
+      const syncing = sides.find((s) => s.syncPercent !== null);
+      const inSync = sides.length === 2 && sides.every((s) => s.connection === "Connected" && s.disk === "UpToDate");
+      const value = syncing?.syncPercent ?? (inSync ? 100 : null);
+      if (value !== null) rows.push({ at, metric: "drbd.syncPercent", resource: r.name, value });
+    }
+    try {
+      if (rows.length > 0) await this.options.db.sample.createMany({ data: rows });
+      if (at.getTime() - this.lastPruneAt >= 3_600_000) {
+        this.lastPruneAt = at.getTime();
+        const { retentionDays } = await readSetting(
+          this.options.db,
+          HISTORY_KEY,
+          ZHistorySettings,
+          DEFAULT_HISTORY_SETTINGS,
+        );
+        await this.options.db.sample.deleteMany({
+          where: { at: { lt: new Date(at.getTime() - retentionDays * 86_400_000) } },
+        });
+      }
+    } catch (err) {
+      this.options.log?.(`monitor: samples: ${toAppError(err).message}`);
     }
   }
 

@@ -111,6 +111,13 @@ export class IncidentStore {
     }).then(() => undefined);
   }
 
+  /** Records events on one incident's timeline, open or closed (a notification sent about it). */
+  recordFor(incidentId: string, events: FarmEventInput[]): Promise<void> {
+    return this.enqueue("record events", async () => {
+      for (const event of events) await this.insertEvent(event, [incidentId]);
+    }).then(() => undefined);
+  }
+
   /**
    * Brings the open incidents in line with the conditions: opens one per new key (its timeline starts with the
    * recent events it concerns), escalates a key whose kind or severity changed, closes those whose key is gone.

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { ApiResponse, apiRoute } from "@/lib/api/route";
+import { fieldErrors } from "@/lib/api/field-errors";
+import { NOTIFICATIONS_KEY } from "@/lib/monitor/notify";
+import {
+  DEFAULT_NOTIFICATION_SETTINGS,
+  readSetting,
+  redactNotifications,
+  writeSetting,
+  ZNotificationSettings,
+} from "@/lib/monitor/settings";
+
+export const dynamic = "force-dynamic";
+
+const read = (db: Parameters<typeof readSetting>[0]) =>
+  readSetting(db, NOTIFICATIONS_KEY, ZNotificationSettings, DEFAULT_NOTIFICATION_SETTINGS);
+
+/** Where incidents are sent: `{ webhook: { enabled, url, minSeverity } | null, email: {...} | null }`; no password. */
+export const GET = apiRoute({
+  permission: "farm:read",
+  handler: async ({ runtime }) => redactNotifications(await read(runtime.db)),
+});
+
+/**
+ * Replaces the settings. The SMTP password is write-only: leaving it out keeps the stored one. A refused body:
+ * 400 `{ errors: [{ field, message }] }`, nothing changed.
+ */
+export const PUT = apiRoute({
+  permission: "settings:write",
+  body: z.unknown(),
+  handler: async ({ body, runtime }) => {
+    const parsed = ZNotificationSettings.safeParse(body);
+    if (!parsed.success) return new ApiResponse(400, fieldErrors(parsed.error));
+    const next = parsed.data;
+    const stored = await read(runtime.db);
+    if (next.email && next.email.password === undefined && stored.email?.password !== undefined)
+      next.email = { ...next.email, password: stored.email.password };
+    await writeSetting(runtime.db, NOTIFICATIONS_KEY, next);
+    return redactNotifications(next);
+  },
+});
