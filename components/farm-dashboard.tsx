@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import type { HostCapacity } from "@/lib/runbooks/capacity";
 import type { TFarmView } from "@/lib/farm/view";
 import { HostCard } from "./host-card";
+import { OpenIncidentsBanner } from "./incidents";
 import { ErrorMessage } from "./error-message";
 import { LanguageSwitcher } from "./language-switcher";
 import { ResourcePair } from "./resource-pair";
@@ -20,6 +21,12 @@ export function FarmDashboard() {
       <header className="mb-4 flex flex-wrap items-baseline justify-between gap-2">
         <h1 className="text-2xl font-semibold tracking-tight">{t("brand")}</h1>
         <div className="flex flex-wrap items-center gap-4">
+          <a href="/incidents" data-testid="incidents-link" className="text-sm underline">
+            {t("incidentsLink")}
+          </a>
+          <a href="/history" className="text-sm underline">
+            {t("historyLink")}
+          </a>
           <a href="/jobs" className="text-sm underline">
             {t("jobsLink")}
           </a>
@@ -52,6 +59,7 @@ export function FarmDashboard() {
           <ErrorMessage error={state.error} />
         </p>
       )}
+      <OpenIncidentsBanner />
       {state.status === "loading" && <p className="text-slate-500">{t("loading")}</p>}
       {farm && <FarmGrid farm={farm} />}
       {farm?.simulated && <SimulationPanel farm={farm} />}

@@ -11,12 +11,7 @@ import { getRuntime, type Runtime } from "../runtime";
  * panel). `agent:install` will be an admin's.
  */
 export type Permission =
-  | "farm:read"
-  | "agent:install"
-  | "sim:fault"
-  | "runbook:run"
-  | "resource:create"
-  | "settings:write";
+  "farm:read" | "agent:install" | "sim:fault" | "runbook:run" | "resource:create" | "settings:write";
 
 /** A handler's answer with another status than 200 (202 Accepted for a job that starts). */
 export class ApiResponse {

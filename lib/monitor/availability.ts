@@ -35,7 +35,10 @@ export function availabilityOf(spans: IncidentSpan[], period: { from: Date; to: 
   const to = period.to.getTime();
   const periodMs = Math.max(0, to - from);
   const intervals = spans
-    .map((s) => [Math.max(from, s.openedAt.getTime()), Math.min(to, (s.closedAt ?? period.to).getTime())] as const)
+    .map(
+      (s) =>
+        [Math.max(from, s.openedAt.getTime()), Math.min(to, (s.closedAt ?? period.to).getTime())] as const,
+    )
     .filter(([a, b]) => b >= a)
     .sort((x, y) => x[0] - y[0]);
   let downMs = 0;

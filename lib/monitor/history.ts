@@ -9,7 +9,11 @@ import { HOST_FAILURE_KINDS, historyFigures, VM_FAILURE_KINDS, type HistoryFigur
 export const SAMPLE_METRICS = ["memory.freeMiB", "drbd.syncPercent"] as const;
 export type SampleMetric = (typeof SAMPLE_METRICS)[number];
 
-export async function historyOf(db: Db, view: TFarmView, period: { from: Date; to: Date }): Promise<HistoryFigures> {
+export async function historyOf(
+  db: Db,
+  view: TFarmView,
+  period: { from: Date; to: Date },
+): Promise<HistoryFigures> {
   const rows = await db.incident.findMany({
     where: {
       kind: { in: [...HOST_FAILURE_KINDS, ...VM_FAILURE_KINDS] },

@@ -132,12 +132,14 @@ export class Monitor {
     const at = new Date();
     const rows: Array<{ at: Date; metric: string; host?: string; resource?: string; value: number }> = [];
     for (const h of view.hosts)
-      if (h.reachable && h.memory) rows.push({ at, metric: "memory.freeMiB", host: h.name, value: h.memory.freeMiB });
+      if (h.reachable && h.memory)
+        rows.push({ at, metric: "memory.freeMiB", host: h.name, value: h.memory.freeMiB });
     for (const r of view.resources) {
       const sides = r.sides.filter((s) => !s.stale && s.role !== "Unknown");
       if (sides.length === 0) continue;
       const syncing = sides.find((s) => s.syncPercent !== null);
-      const inSync = sides.length === 2 && sides.every((s) => s.connection === "Connected" && s.disk === "UpToDate");
+      const inSync =
+        sides.length === 2 && sides.every((s) => s.connection === "Connected" && s.disk === "UpToDate");
       const value = syncing?.syncPercent ?? (inSync ? 100 : null);
       if (value !== null) rows.push({ at, metric: "drbd.syncPercent", resource: r.name, value });
     }

@@ -74,7 +74,12 @@ export class Notifier {
   }
 
   private async settings(): Promise<TNotificationSettings> {
-    return readSetting(this.options.db, NOTIFICATIONS_KEY, ZNotificationSettings, DEFAULT_NOTIFICATION_SETTINGS);
+    return readSetting(
+      this.options.db,
+      NOTIFICATIONS_KEY,
+      ZNotificationSettings,
+      DEFAULT_NOTIFICATION_SETTINGS,
+    );
   }
 
   private async deliver({ change, incident }: IncidentChange): Promise<void> {
@@ -117,22 +122,25 @@ export class Notifier {
     return {
       event,
       incident,
-      link: this.options.panelUrl && incident.id !== "test" ? `${this.options.panelUrl}/incidents/${incident.id}` : null,
+      link:
+        this.options.panelUrl && incident.id !== "test"
+          ? `${this.options.panelUrl}/incidents/${incident.id}`
+          : null,
       sentAt: new Date().toISOString(),
     };
   }
 
   private async recordDelivery(incident: IncidentView, channel: string, r: DeliveryResult): Promise<void> {
     await this.options.store.recordFor(incident.id, [
-        {
-          source: "panel",
-          kind: `notify.${channel}`,
-          ...(incident.host ? { host: incident.host } : {}),
-          ...(incident.resource ? { resource: incident.resource } : {}),
-          ...(incident.vm ? { vm: incident.vm } : {}),
-          message: `${channel === "webhook" ? "Webhook" : "E-mail"} ${r.ok ? "sent" : "failed"} after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}: ${r.detail}.`,
-        },
-      ]);
+      {
+        source: "panel",
+        kind: `notify.${channel}`,
+        ...(incident.host ? { host: incident.host } : {}),
+        ...(incident.resource ? { resource: incident.resource } : {}),
+        ...(incident.vm ? { vm: incident.vm } : {}),
+        message: `${channel === "webhook" ? "Webhook" : "E-mail"} ${r.ok ? "sent" : "failed"} after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}: ${r.detail}.`,
+      },
+    ]);
   }
 
   /** Retries `attempt` with exponential backoff while it says the failure is worth retrying. */

@@ -32,9 +32,7 @@ const ZEmailAddress = z.email("must be an e-mail address");
 export const ZEmailSettings = z
   .object({
     enabled: z.boolean(),
-    host: z
-      .string()
-      .regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/, "must be a host name or IPv4 address"),
+    host: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$/, "must be a host name or IPv4 address"),
     port: z.number().int().min(1, "must be a port (1-65535)").max(65535, "must be a port (1-65535)"),
     /** "tls": TLS from the start (465); "starttls": upgrade required (587); "none": plain (a local relay). */
     security: z.enum(["tls", "starttls", "none"]),
@@ -74,7 +72,10 @@ export function redactNotifications(s: TNotificationSettings) {
   return {
     webhook: s.webhook,
     email: s.email
-      ? { ...Object.fromEntries(Object.entries(s.email).filter(([k]) => k !== "password")), passwordSet: !!s.email.password }
+      ? {
+          ...Object.fromEntries(Object.entries(s.email).filter(([k]) => k !== "password")),
+          passwordSet: !!s.email.password,
+        }
       : null,
   };
 }

@@ -17,8 +17,8 @@ export const ZSplitBrainRecovery = z
   .object({
     /** The host whose changes since the split are discarded. */
     discard: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/, "must be a host name"),
-    /** The victim's name typed again. */
-    confirm: z.string().max(63),
+    /** The victim's name typed again (not needed for a dry run). */
+    confirm: z.string().max(63).default(""),
     dryRun: z.boolean().default(false),
     /** Seconds each VM on the victim gets to shut down cleanly. */
     shutdownTimeoutSec: z.number().int().min(10).max(3600).default(120),
@@ -50,7 +50,8 @@ export function checkSplitBrainRecovery(input: {
   const survivor = hosts.find((h) => h !== victim) ?? "";
   if (!hosts.includes(victim))
     errors.push({ field: "discard", message: `must be one of the resource's hosts (${hosts.join(", ")})` });
-  if (request.confirm !== victim)
+  // A dry run changes nothing: the plan is shown before the name is typed.
+  if (!request.dryRun && request.confirm !== victim)
     errors.push({
       field: "confirm",
       message: `must be the name of the host whose changes are discarded, typed again (${victim})`,

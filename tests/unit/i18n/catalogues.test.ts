@@ -46,6 +46,12 @@ const SAME_IN_BOTH = new Set([
   "vm.memory",
   "wizard.volumeOption", // a device path and its size
   "wizard.fencingOption.resource-and-stonith", // DRBD's own keyword
+  "incidents.source.drbd", // a name
+  "incidents.evidence.kib", // a unit
+  "history.col.mtbf", // the textbook's abbreviations, used as such in Japanese
+  "history.col.mttr",
+  "notifications.webhookTitle", // the word is used as such in Japanese
+  "notifications.webhookUrl",
 ]);
 
 describe("message catalogues", () => {

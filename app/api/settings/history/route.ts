@@ -2,14 +2,20 @@ import { z } from "zod";
 import { ApiResponse, apiRoute } from "@/lib/api/route";
 import { fieldErrors } from "@/lib/api/field-errors";
 import { HISTORY_KEY } from "@/lib/monitor/monitor";
-import { DEFAULT_HISTORY_SETTINGS, readSetting, writeSetting, ZHistorySettings } from "@/lib/monitor/settings";
+import {
+  DEFAULT_HISTORY_SETTINGS,
+  readSetting,
+  writeSetting,
+  ZHistorySettings,
+} from "@/lib/monitor/settings";
 
 export const dynamic = "force-dynamic";
 
 /** How long the state history is kept: `{ retentionDays }` (default 30). */
 export const GET = apiRoute({
   permission: "farm:read",
-  handler: async ({ runtime }) => readSetting(runtime.db, HISTORY_KEY, ZHistorySettings, DEFAULT_HISTORY_SETTINGS),
+  handler: async ({ runtime }) =>
+    readSetting(runtime.db, HISTORY_KEY, ZHistorySettings, DEFAULT_HISTORY_SETTINGS),
 });
 
 export const PUT = apiRoute({

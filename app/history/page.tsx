@@ -1,0 +1,7 @@
+import { HistoryPage } from "@/components/history";
+
+export const dynamic = "force-dynamic";
+
+export default function History() {
+  return <HistoryPage />;
+}
