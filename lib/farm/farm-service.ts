@@ -31,6 +31,8 @@ interface HostRuntime {
   /** Since when the session is down (the service's start, for a host not reached yet); null while it is up. */
   downSince: number | null;
   connectedAt?: number;
+  /** A full read (facts, DRBD, VMs) completed since the session came up: its observation is current. */
+  fresh: boolean;
   /** The last heartbeat and when it arrived (panel clock). */
   heartbeat: { at: number; beat: THeartbeat } | null;
 }
@@ -39,6 +41,8 @@ interface HostRuntime {
 export interface HostLiveness {
   name: string;
   session: "ready" | "down";
+  /** The session is up and a full read completed since: what the host reported is current. */
+  fresh: boolean;
   downSince: number | null;
   /** When the session came up or the last heartbeat arrived, whichever is later. */
   lastHeardAt: number | null;
@@ -92,6 +96,7 @@ export class FarmService {
       generation: { drbd: 0, vm: 0 },
       downSince: Date.now(),
       heartbeat: null,
+      fresh: false,
     }));
   }
 
@@ -123,6 +128,7 @@ export class FarmService {
         if (state === "ready") {
           h.downSince = null;
           h.heartbeat = null;
+          h.fresh = false;
           h.connectedAt = Date.now();
           h.obs.agentVersion = h.client.hello?.agentVersion ?? null;
           void this.refreshHost(h);
@@ -165,7 +171,11 @@ export class FarmService {
 
   /** What each host last reported of its VMs, and whether it answers now. */
   vmLists(): Array<{ host: string; fresh: boolean; vms: TVmInfo[] | null }> {
-    return this.hosts.map((h) => ({ host: h.spec.name, fresh: h.obs.reachable, vms: h.obs.vms }));
+    return this.hosts.map((h) => ({
+      host: h.spec.name,
+      fresh: h.client.state === "ready" && h.fresh,
+      vms: h.obs.vms,
+    }));
   }
 
   /** Each host's session, heartbeat and probes, for the monitor. */
@@ -179,6 +189,7 @@ export class FarmService {
       return {
         name: h.spec.name,
         session: ready ? "ready" : "down",
+        fresh: ready && h.fresh,
         downSince: ready ? null : (h.downSince ?? Date.now()),
         lastHeardAt: ready ? Math.max(h.connectedAt ?? 0, h.heartbeat?.at ?? 0) || null : null,
         stuckProbe: ready && stuck ? { name: stuck.name, inFlightMs: stuck.inFlightMs! } : null,
@@ -265,6 +276,7 @@ export class FarmService {
     if (vms.status === "fulfilled" && h.generation.vm === before.vm) patch.vms = vms.value.vms;
     const failed = [facts, drbd, vms].find((r): r is PromiseRejectedResult => r.status === "rejected");
     patch.error = failed ? summarize(toAppError(failed.reason)) : null;
+    if (!failed && h.client.state === "ready") h.fresh = true;
     this.update(h, patch, "host");
   }
 
@@ -284,6 +296,7 @@ export class FarmService {
 
   private markUnreachable(h: HostRuntime, error: AppError | undefined): void {
     h.downSince ??= Date.now();
+    h.fresh = false;
     h.obs.reachable = false;
     h.obs.error = error ? summarize(error) : { code: "HOST_UNREACHABLE", message: "not connected" };
     this.emit({ type: "host", id: h.spec.name, changed: ["reachable"] });

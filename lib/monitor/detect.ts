@@ -53,6 +53,8 @@ export interface DetectState {
   expectedRunning: Map<string, string>;
   /** Per resource whose sides are apart: since when, and who was Primary and which VMs ran where meanwhile. */
   apart: Map<string, ApartRecord>;
+  /** Since when a resource has been seen disconnected (reported only after the grace: a host dying takes a moment). */
+  disconnectedSince: Map<string, number>;
 }
 
 export interface ApartRecord {
@@ -82,7 +84,12 @@ export interface SplitBrainEvidence {
 }
 
 export function newDetectState(): DetectState {
-  return { lastSignOfLife: new Map(), expectedRunning: new Map(), apart: new Map() };
+  return {
+    lastSignOfLife: new Map(),
+    expectedRunning: new Map(),
+    apart: new Map(),
+    disconnectedSince: new Map(),
+  };
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
@@ -120,7 +127,10 @@ export function detect(input: DetectInput, state: DetectState): Condition[] {
     if (verdict.condition) conditions.push(verdict.condition);
     else if (verdict.verdict === "unknown") hold(`host:${host.name}`);
   }
-  const ready = (host: string) => verdicts.get(host) === "ok" || verdicts.get(host) === "hung";
+  // What a host reports counts once a full read completed since its session came up.
+  const ready = (host: string) =>
+    (verdicts.get(host) === "ok" || verdicts.get(host) === "hung") &&
+    input.hosts.find((h) => h.name === host)?.fresh === true;
 
   for (const resource of input.view.resources) {
     trackApart(input, state, resource, ready);
@@ -220,6 +230,14 @@ function hostCondition(
   };
 }
 
+/** A disconnection seen for at least the grace (or already an incident). */
+function settled(input: DetectInput, state: DetectState, key: string): boolean {
+  return (
+    input.open.has(key) ||
+    input.now - (state.disconnectedSince.get(key) ?? input.now) >= input.settings.graceMs
+  );
+}
+
 /** Resources whose side on `observer` is Connected to its peer: the peer is alive. */
 function resourcesConnectedTo(view: TFarmView, observer: string): string[] {
   return view.resources
@@ -306,6 +324,8 @@ function resourceConditions(
   const syncing = present.find((s) => SYNCING.has(s.replication));
   const splitBrain = present.filter((s) => s.splitBrain);
   const apart = resource.sides.filter((s) => s.connection !== "Connected");
+  if (apart.length === 0) state.disconnectedSince.delete(key);
+  else if (!state.disconnectedSince.has(key)) state.disconnectedSince.set(key, input.now);
   const where = (sides: typeof resource.sides) =>
     sides.map((s) => `${s.connection === "Unknown" ? "not up" : s.connection} on ${s.host}`).join(", ");
 
@@ -329,6 +349,8 @@ function resourceConditions(
           ? `${resource.name}: split brain detected on ${splitBrain.map((s) => s.host).join(" and ")}: both sides wrote while apart. Nothing is discarded automatically: choose the side whose changes are lost.`
           : `${resource.name}: split brain, recovery under way (${where(resource.sides)}${syncing ? ", resync running" : ""}).`,
     });
+  else if (apart.length > 0 && !settled(input, state, key))
+    hold(key); // a host that just died looks like this too, for a moment
   else if (apart.length > 0)
     out.push({
       key,
@@ -453,7 +475,12 @@ function memoryConditions(
   for (const host of input.hosts) {
     const key = `memory:${host.name}`;
     const verdict = verdicts.get(host.name);
-    if (verdict === "unknown" || verdict === "mgmt-unreachable" || input.busy.hosts.has(host.name)) {
+    if (
+      verdict === "unknown" ||
+      verdict === "mgmt-unreachable" ||
+      input.busy.hosts.has(host.name) ||
+      ((verdict === "ok" || verdict === "hung") && !host.fresh)
+    ) {
       hold(key);
       continue;
     }

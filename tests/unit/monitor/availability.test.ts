@@ -35,7 +35,10 @@ describe("availability from incidents (digest §4.5)", () => {
 
   it("overlapping failures count their union once; none at all has no MTBF or MTTR", () => {
     const day = { from: at(0), to: at(10 * H) };
-    expect(availabilityOf([span(1, 3), span(2, 4)], day)).toMatchObject({ failures: 2, downtimeSec: 3 * 3600 });
+    expect(availabilityOf([span(1, 3), span(2, 4)], day)).toMatchObject({
+      failures: 2,
+      downtimeSec: 3 * 3600,
+    });
     expect(availabilityOf([span(11, 12)], day)).toEqual({
       failures: 0,
       downtimeSec: 0,

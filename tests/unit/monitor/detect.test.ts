@@ -22,6 +22,7 @@ const side = (host: string, patch: Partial<Side> = {}): Side => ({
 const live = (name: string, patch: Partial<HostLiveness> = {}): HostLiveness => ({
   name,
   session: "ready",
+  fresh: patch.session !== "down",
   downSince: null,
   lastHeardAt: 0,
   stuckProbe: null,
@@ -196,12 +197,27 @@ describe("host health", () => {
 });
 
 describe("DRBD, VMs and memory", () => {
+  it("judges nothing from a host whose session is up but whose first full read has not completed", () => {
+    const now = 100_000;
+    const hosts = [live("xen1", { lastHeardAt: now, fresh: false }), live("xen2", { lastHeardAt: now })];
+    const half = input({
+      now,
+      hosts,
+      sides: [{ role: "Unknown", connection: "Unknown" }, { connection: "Connecting" }],
+    });
+    const state = newDetectState();
+    expect(detect(half, state)).toEqual([]);
+    const later = { ...half, now: now + 3_000, hosts: [{ ...hosts[0]!, fresh: true }, hosts[1]!] };
+    expect(kinds(detect({ ...later, now }, state))).toEqual([]); // seen apart just now: the grace
+    expect(kinds(detect(later, state))).toEqual(["drbd:r1=drbd-disconnected"]);
+  });
+
   it("a disconnected resource stays open through the resync and closes when both sides are UpToDate", () => {
-    const apart = detect(
-      input({ sides: [{ connection: "Connecting" }, { connection: "Connecting" }] }),
-      newDetectState(),
-    );
-    expect(kinds(apart)).toEqual(["drbd:r1=drbd-disconnected"]);
+    const state = newDetectState();
+    const cut = (now: number) =>
+      detect(input({ now, sides: [{ connection: "Connecting" }, { connection: "Connecting" }] }), state);
+    expect(cut(100_000)).toEqual([]); // for the grace (3 s), a host that just died looks the same
+    expect(kinds(cut(103_000))).toEqual(["drbd:r1=drbd-disconnected"]);
     const open = {
       "drbd:r1": { kind: "drbd-disconnected" as const, severity: "major" as const, summary: "" },
     };
