@@ -9,7 +9,7 @@ import type { TFarmView } from "../farm/view";
 import type { FarmEventInput } from "./types";
 
 export interface FarmSnapshot {
-  hosts: Array<Pick<HostLiveness, "name" | "session" | "error">>;
+  hosts: Array<Pick<HostLiveness, "name" | "session" | "fresh" | "error">>;
   resources: TFarmView["resources"];
   /** Fresh VM lists only (null for a host that does not answer). */
   vmsByHost: Record<string, TVmInfo[] | null>;
@@ -40,7 +40,10 @@ export function diffSnapshots(prev: FarmSnapshot | null, next: FarmSnapshot): Fa
           },
     );
   }
-  const fresh = (host: string) => next.hosts.find((h) => h.name === host)?.session === "ready";
+  // A side counts only between two looks at which its host's report was current (not the first read after start).
+  const fresh = (host: string) =>
+    next.hosts.find((h) => h.name === host)?.fresh === true &&
+    prev.hosts.find((h) => h.name === host)?.fresh === true;
   for (const resource of next.resources) {
     const before = prev.resources.find((r) => r.name === resource.name);
     for (const side of resource.sides) {

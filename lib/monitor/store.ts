@@ -52,7 +52,7 @@ export interface IncidentFilter {
 export type EventMatcher = (incident: OpenIncidentRow, event: FarmEventInput) => boolean;
 
 /** How far back an incident that opens collects the events that led to it. */
-const BACKFILL_MS = 120_000;
+const BACKFILL_MS = 30_000;
 
 export class IncidentStore {
   private readonly openByKey = new Map<string, OpenIncidentRow>();
