@@ -423,8 +423,8 @@ function vmConditions(
       continue;
     }
     if (input.busy.vms.has(name)) {
-      // A job stops or moves it: expected; an incident already open waits for the job's outcome.
-      state.expectedRunning.delete(name);
+      // A job stops or moves it: expected while it runs; afterwards the VM must run somewhere again (a failover
+      // that could not start it leaves it down, and its incident open).
       hold(key);
       continue;
     }
