@@ -149,9 +149,14 @@ function hostCondition(
   const { now, settings } = input;
   const key = `host:${host.name}`;
   const base = { key, host: host.name };
+  const peer = input.hosts.find((h) => h.name !== host.name);
+  const peerReady = peer?.session === "ready";
+  const seenBy = peerReady && peer ? resourcesConnectedTo(input.view, peer.name) : [];
+  let silentSince: number;
   if (host.session === "ready") {
-    state.lastSignOfLife.set(host.name, now);
-    const silentMs = now - (host.lastHeardAt ?? now);
+    const heardAt = host.lastHeardAt ?? now;
+    state.lastSignOfLife.set(host.name, Math.max(state.lastSignOfLife.get(host.name) ?? 0, heardAt));
+    const silentMs = now - heardAt;
     if (host.stuckProbe && host.stuckProbe.inFlightMs >= settings.hungAfterMs)
       return {
         verdict: "hung",
@@ -163,7 +168,11 @@ function hostCondition(
           detail: { probe: host.stuckProbe },
         },
       };
-    if (silentMs >= settings.hungAfterMs)
+    if (silentMs < settings.hungAfterMs) return { verdict: "ok" };
+    // The session is open but silent. If the peer still replicates with the host, its kernel runs and its agent
+    // hangs (the medium class); if not, the host is gone and the session has not noticed yet (an SSH keepalive
+    // takes its time): judged below like a session that ended, from its last heartbeat.
+    if (seenBy.length > 0)
       return {
         verdict: "hung",
         condition: {
@@ -174,13 +183,12 @@ function hostCondition(
           detail: { silentMs },
         },
       };
-    return { verdict: "ok" };
+    silentSince = heardAt;
+  } else {
+    silentSince = host.downSince ?? now;
+    if (now - silentSince < settings.graceMs) return { verdict: "unknown" };
   }
-  const downSince = host.downSince ?? now;
-  if (now - downSince < settings.graceMs) return { verdict: "unknown" };
-  const peer = input.hosts.find((h) => h.name !== host.name);
-  const peerReady = peer?.session === "ready";
-  const seenBy = peerReady && peer ? resourcesConnectedTo(input.view, peer.name) : [];
+  const downSince = silentSince;
   if (peer && seenBy.length > 0) {
     state.lastSignOfLife.set(host.name, now);
     return {
@@ -205,7 +213,8 @@ function hostCondition(
         detail: { error: host.error },
       },
     };
-  const last = Math.max(state.lastSignOfLife.get(host.name) ?? downSince, downSince);
+  // From its last heartbeat (or its peer seeing it), not from when the session noticed: SSH may take a while.
+  const last = state.lastSignOfLife.get(host.name) ?? downSince;
   const silentMs = now - last;
   if (silentMs >= settings.deadTimeMs)
     return {

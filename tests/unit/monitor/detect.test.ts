@@ -168,6 +168,34 @@ describe("host health", () => {
     );
   });
 
+  it("an SSH session that has not noticed yet: silent past the threshold and lost by the peer is going down, counted from the last heartbeat, and stays down when the session ends", () => {
+    const state = newDetectState();
+    const lost = {
+      sides: [{ stale: false }, { connection: "Connecting" }] as [Partial<Side>, Partial<Side>],
+    };
+    const at = (now: number, xen1: Partial<HostLiveness>) =>
+      kinds(
+        detect(
+          input({ now, hosts: [live("xen1", xen1), live("xen2", { lastHeardAt: now })], ...lost }),
+          state,
+        ),
+      );
+    expect(at(100_000, { lastHeardAt: 100_000 })).toEqual([]);
+    expect(at(109_000, { lastHeardAt: 100_000 })).not.toContain("host:xen1=host-hung");
+    expect(at(110_000, { lastHeardAt: 100_000 })).toContain("host:xen1=host-unreachable");
+    expect(at(115_000, { lastHeardAt: 100_000 })).toContain("host:xen1=host-down");
+    // The keepalive finally ends the session at 117 s: after the grace, still down (not unreachable again).
+    expect(at(120_500, { session: "down", fresh: false, downSince: 117_000, lastHeardAt: null })).toContain(
+      "host:xen1=host-down",
+    );
+  });
+
+  it("a silent agent whose host still replicates is a host that hangs (the medium class)", () => {
+    const now = 100_000;
+    const hosts = [live("xen1", { lastHeardAt: now - 12_000 }), live("xen2", { lastHeardAt: now })];
+    expect(kinds(detect(input({ now, hosts }), newDetectState()))).toEqual(["host:xen1=host-hung"]);
+  });
+
   it("when neither host answers, the panel says it cannot tell, never host-down", () => {
     const hosts = [
       live("xen1", { session: "down", downSince: 0 }),
