@@ -53,6 +53,10 @@ export interface DetectState {
   expectedRunning: Map<string, string>;
   /** Per resource whose sides are apart: since when, and who was Primary and which VMs ran where meanwhile. */
   apart: Map<string, ApartRecord>;
+  /** Since when the peer has been replicating with a host that does not answer. */
+  peerSeenSince: Map<string, number>;
+  /** Each host's last verdict. */
+  lastVerdict: Map<string, string>;
   /** Since when a resource has been seen disconnected (reported only after the grace: a host dying takes a moment). */
   disconnectedSince: Map<string, number>;
 }
@@ -89,6 +93,8 @@ export function newDetectState(): DetectState {
     expectedRunning: new Map(),
     apart: new Map(),
     disconnectedSince: new Map(),
+    peerSeenSince: new Map(),
+    lastVerdict: new Map(),
   };
 }
 
@@ -103,7 +109,18 @@ const SYNCING = new Set([
 ]);
 const DISK_LOST = new Set(["Diskless", "Failed"]);
 
-type HostVerdict = "ok" | "unknown" | "hung" | "mgmt-unreachable" | "host-unreachable" | "host-down";
+type HostVerdict =
+  | "ok"
+  | "unknown"
+  | "hung"
+  | "mgmt-unreachable"
+  | "host-unreachable"
+  | "host-down"
+  /** A host that was down and whose peer replicates with it again: it is back, its session is not yet. */
+  | "recovering";
+
+/** How long a host that came back may take to answer the panel again (the reconnect backoff is at most 5 s). */
+const RECONNECT_MS = 5_000;
 
 export function detect(input: DetectInput, state: DetectState): Condition[] {
   const conditions: Condition[] = [];
@@ -123,6 +140,9 @@ export function detect(input: DetectInput, state: DetectState): Condition[] {
   const verdicts = new Map<string, HostVerdict>();
   for (const host of input.hosts) {
     const verdict = hostCondition(input, state, host);
+    state.lastVerdict.set(host.name, verdict.verdict);
+    if (verdict.verdict !== "mgmt-unreachable" && verdict.verdict !== "recovering")
+      state.peerSeenSince.delete(host.name);
     verdicts.set(host.name, verdict.verdict);
     if (verdict.condition) conditions.push(verdict.condition);
     else if (verdict.verdict === "unknown") hold(`host:${host.name}`);
@@ -191,6 +211,14 @@ function hostCondition(
   const downSince = silentSince;
   if (peer && seenBy.length > 0) {
     state.lastSignOfLife.set(host.name, now);
+    const since = state.peerSeenSince.get(host.name) ?? now;
+    state.peerSeenSince.set(host.name, since);
+    const before = state.lastVerdict.get(host.name);
+    if (
+      (before === "host-down" || before === "host-unreachable" || before === "recovering") &&
+      now - since < settings.graceMs + RECONNECT_MS
+    )
+      return { verdict: "recovering" }; // it is back (its DRBD talks): the panel's session follows in seconds
     return {
       verdict: "mgmt-unreachable",
       condition: {
@@ -493,7 +521,7 @@ function memoryConditions(
       hold(key);
       continue;
     }
-    if (verdict !== "ok" && verdict !== "hung") continue; // a host that is down has no memory to judge
+    if (verdict !== "ok" && verdict !== "hung") continue; // a host that is down (or booting) has no memory to judge
 
     const memory = input.view.hosts.find((h) => h.name === host.name)?.memory;
     const check = input.capacity?.find((c) => c.host === host.name);

@@ -5,6 +5,7 @@
  */
 import type { Db } from "../db";
 import { toAppError } from "../errors";
+import { SEVERITIES } from "./types";
 import type {
   Condition,
   FarmEventInput,
@@ -148,6 +149,25 @@ export class IncidentStore {
         };
         this.openByKey.set(condition.key, row);
         work.push(() => this.insertOpened(row, condition, matches));
+      } else if (SEVERITIES.indexOf(condition.severity) > SEVERITIES.indexOf(open.severity)) {
+        // Less severe than what is open: that incident is over (a host that was down answers through its peer);
+        // the new condition is an incident of its own, and the record of the old one stays as it was.
+        const newRow: OpenIncidentRow = {
+          id: newId(),
+          key: condition.key,
+          kind: condition.kind,
+          severity: condition.severity,
+          host: condition.host ?? null,
+          resource: condition.resource ?? null,
+          vm: condition.vm ?? null,
+          jobId: null,
+          summary: condition.summary,
+          openedAt: now,
+          detailJson: condition.detail === undefined ? null : JSON.stringify(condition.detail),
+        };
+        this.openByKey.set(condition.key, newRow);
+        work.push(() => this.writeClosed(open, `${open.kind} over; now ${condition.kind}.`, now));
+        work.push(() => this.insertOpened(newRow, condition, matches));
       } else if (open.kind !== condition.kind || open.severity !== condition.severity) {
         const from = `${open.kind} (${open.severity})`;
         Object.assign(open, {

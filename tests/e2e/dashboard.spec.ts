@@ -1,10 +1,10 @@
-import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { InvariantChecker } from "../../agents/sim/invariants";
 import { E2E_DATA_DIR } from "../../playwright.config";
 import { jobStatus } from "../helpers/jobs-api";
+import { onHost, onHostInBackground } from "../helpers/e2e-sim";
 
 const TABLE_3: Record<string, [string, number]> = {
   lvs1: ["xen1", 512],
@@ -29,24 +29,6 @@ test.afterAll(async ({ request }) => {
   checker.observe(await (await request.get("/api/sim/world")).json());
   expect(checker.violations).toEqual([]);
 });
-
-/** Acts on the simulated world as an administrator on `host` would, through the stand-in tools. */
-function onHost(host: string, ...argv: string[]): void {
-  const result = spawnSync(process.execPath, [path.resolve("agents/dist/sim-tools.js"), ...argv], {
-    env: { ...process.env, TANDEM_SIM_WORLD: path.resolve(E2E_DATA_DIR, "sim"), TANDEM_SIM_HOST: host },
-    encoding: "utf8",
-  });
-  expect(result.status, `${host}: ${argv.join(" ")}: ${result.stderr}`).toBe(0);
-}
-
-/** Like onHost, without waiting: resolves with the tool's exit code. */
-function onHostInBackground(host: string, ...argv: string[]): Promise<number | null> {
-  const child = spawn(process.execPath, [path.resolve("agents/dist/sim-tools.js"), ...argv], {
-    env: { ...process.env, TANDEM_SIM_WORLD: path.resolve(E2E_DATA_DIR, "sim"), TANDEM_SIM_HOST: host },
-    stdio: "ignore",
-  });
-  return new Promise((resolve) => child.on("exit", resolve));
-}
 
 /**
  * Milliseconds from the world's change (the stand-in tool's write of the world file, by its mtime) until
@@ -427,7 +409,7 @@ test("failover and failback from the browser: refused while xen1 still runs behi
     "Primary",
   );
   await expect(page.getByTestId("vm-db1-state")).toContainText("running");
-  const incidents = await (await request.get("/api/incidents")).json();
+  const incidents = await (await request.get("/api/incidents?kind=failover")).json();
   expect(incidents[0]).toMatchObject({ kind: "failover", severity: "critical", host: "xen1" });
   expect(incidents[0].closedAt).not.toBeNull();
 

@@ -177,6 +177,10 @@ describe("incidents from the simulated farm's faults", () => {
     expect(detail.timeline.some((e) => e.kind === "drbd.connection" && e.host === "xen2")).toBe(true);
     fault({ action: "power-on", host: "xen1" });
     await waitFor(() => closed(down.id), 20_000, "host-down closed");
+    // Its record stays a host-down (the boot is not a management-network incident of the same key).
+    expect((await engine.incidents.get(down.id))?.kind).toBe("host-down");
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await incidents({ kind: "mgmt-unreachable", host: "xen1", open: true })).toEqual([]);
     // Its VMs do not start by themselves: still down until someone starts them.
     expect(await incidents({ kind: "vm-crashed", open: true })).toHaveLength(7);
   }, 60_000);

@@ -196,6 +196,30 @@ describe("host health", () => {
     expect(kinds(detect(input({ now, hosts }), newDetectState()))).toEqual(["host:xen1=host-hung"]);
   });
 
+  it("a host that was down and boots is back once its peer replicates with it; only if the panel still cannot reach it after the reconnect does that become a management problem", () => {
+    const state = newDetectState();
+    const hosts = (now: number) => [
+      live("xen1", { session: "down", downSince: 100_000 }),
+      live("xen2", { lastHeardAt: now }),
+    ];
+    const lost = { sides: [{ stale: true }, { connection: "Connecting" }] as [Partial<Side>, Partial<Side>] };
+    const back = { sides: [{ stale: true }, { connection: "Connected" }] as [Partial<Side>, Partial<Side>] };
+    detect(input({ now: 100_000 }), state);
+    expect(kinds(detect(input({ now: 130_000, hosts: hosts(130_000), ...lost }), state))).toContain(
+      "host:xen1=host-down",
+    );
+    for (const now of [131_000, 138_999])
+      expect(kinds(detect(input({ now, hosts: hosts(now), ...back }), state))).not.toContain(
+        "host:xen1=mgmt-unreachable",
+      );
+    expect(kinds(detect(input({ now: 131_000, hosts: hosts(131_000), ...back }), state))).not.toContain(
+      "host:xen1=host-down",
+    );
+    expect(kinds(detect(input({ now: 139_000, hosts: hosts(139_000), ...back }), state))).toContain(
+      "host:xen1=mgmt-unreachable",
+    );
+  });
+
   it("when neither host answers, the panel says it cannot tell, never host-down", () => {
     const hosts = [
       live("xen1", { session: "down", downSince: 0 }),

@@ -18,7 +18,7 @@ const side = (host: string, role: string, disk = "UpToDate") => ({
   syncPercent: null,
   etaSeconds: null,
   splitBrain: false,
-    outOfSyncKiB: null,
+  outOfSyncKiB: null,
 });
 const view: TFarmView = {
   simulated: true,

@@ -427,11 +427,13 @@ describe("events2 state reducer", () => {
     expect(apply("change connection name:r1 peer-node-id:1 conn-name:b connection:StandAlone")).toBe(true);
     expect(r1().splitBrain).toBeUndefined();
     // Other helpers change nothing visible; the split-brain call does, once.
-    expect(apply("call helper name:r1 peer-node-id:1 conn-name:b volume:0 helper:before-resync-target")).toBe(false);
-    expect(apply("call helper name:r1 peer-node-id:1 conn-name:b volume:0 helper:split-brain")).toBe(true);
-    expect(apply("response helper name:r1 peer-node-id:1 conn-name:b volume:0 helper:split-brain status:0")).toBe(
+    expect(apply("call helper name:r1 peer-node-id:1 conn-name:b volume:0 helper:before-resync-target")).toBe(
       false,
     );
+    expect(apply("call helper name:r1 peer-node-id:1 conn-name:b volume:0 helper:split-brain")).toBe(true);
+    expect(
+      apply("response helper name:r1 peer-node-id:1 conn-name:b volume:0 helper:split-brain status:0"),
+    ).toBe(false);
     expect(r1().splitBrain).toBe(true);
     expect(apply("change connection name:r1 peer-node-id:1 conn-name:b connection:Connecting")).toBe(true);
     expect(r1().splitBrain).toBe(true); // looking for the peer again is not a recovery
