@@ -230,6 +230,8 @@ export function matcherFor(view: TFarmView): EventMatcher {
   const vmResource = new Map(view.vms.map((v) => [v.name, v.resource]));
   const vmHost = new Map(view.vms.map((v) => [v.name, v.host]));
   return (incident: OpenIncidentRow, event: FarmEventInput) => {
+    // The panel's own entries (an incident opened or closed, a notification) belong to their incident only.
+    if (event.source === "panel") return false;
     if (incident.jobId !== null || HOST_KINDS.has(incident.kind)) return true;
     const hostOnly = !event.resource && !event.vm;
     if (incident.resource !== null && incident.kind !== "disk-failed" && incident.vm === null)
