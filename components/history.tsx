@@ -192,7 +192,7 @@ function LineChart({
   const format = useFormatter();
   const W = 720;
   const H = 180;
-  const pad = { l: 48, r: 8, t: 8, b: 20 };
+  const pad = { l: 72, r: 8, t: 8, b: 20 };
   const all = series.flatMap((s) => s.points);
   return (
     <section className="mb-4" data-testid={testId}>
@@ -223,6 +223,17 @@ function LineChart({
                 <text x={W - pad.r} y={H - 4} fontSize="10" textAnchor="end">
                   {format.dateTime(new Date(t1), { dateStyle: "short", timeStyle: "short" })}
                 </text>
+                {series.map((s, i) =>
+                  s.points.map(([at, v]) => (
+                    <circle
+                      key={`${s.subject}@${at}`}
+                      cx={x(new Date(at).getTime())}
+                      cy={y(v)}
+                      r="2"
+                      fill={COLORS[i % COLORS.length]}
+                    />
+                  )),
+                )}
                 {series.map((s, i) => (
                   <polyline
                     key={s.subject}

@@ -43,6 +43,9 @@ export class Monitor {
   private soon: NodeJS.Timeout | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly jobSteps = new Map<string, string[]>();
+  /** Jobs whose end was recorded (a job reports its end more than once). */
+  private readonly jobsEnded = new Set<string>();
+  private jobQueue: Promise<void> = Promise.resolve();
   private policies: Awaited<ReturnType<typeof loadVmPolicies>> | null = null;
   private policiesAt = 0;
   private stopped = false;
@@ -57,7 +60,12 @@ export class Monitor {
     await this.options.store.load();
     this.unsubscribe.push(this.options.farm.onChange(() => this.lookSoon()));
     if (this.options.runbooks)
-      this.unsubscribe.push(this.options.runbooks.onChange((c) => void this.jobChanged(c.id)));
+      // One at a time: each reads the job and compares it with what the previous one recorded.
+      this.unsubscribe.push(
+        this.options.runbooks.onChange((c) => {
+          this.jobQueue = this.jobQueue.then(() => this.jobChanged(c.id));
+        }),
+      );
     this.timer = setInterval(() => this.look(), this.options.tickMs ?? 500);
     this.look();
   }
@@ -182,7 +190,7 @@ export class Monitor {
       this.options.log?.(`monitor: job ${id}: ${toAppError(err).message}`);
       return;
     }
-    if (!job) return;
+    if (!job || this.jobsEnded.has(id)) return;
     const seen = this.jobSteps.get(id);
     const events: FarmEventInput[] = [];
     const base = { source: "operator" as const, host: job.from };
@@ -210,6 +218,8 @@ export class Monitor {
     this.jobSteps.set(id, statuses);
     if (["succeeded", "failed", "cancelled"].includes(job.status)) {
       this.jobSteps.delete(id);
+      this.jobsEnded.add(id);
+      if (this.jobsEnded.size > 1000) this.jobsEnded.delete(this.jobsEnded.values().next().value!);
       events.push({
         ...base,
         kind: `job.${job.status}`,
