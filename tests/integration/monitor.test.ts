@@ -271,5 +271,10 @@ describe("incidents from the simulated farm's faults", () => {
     expect(r2.sides.xen1!.gen).toBe(r2.sides.xen2!.gen); // the same data generation: xen1 took xen2's
     expect(farm.store.read().vms.web1).toMatchObject({ host: "xen2", state: "running" });
     await waitFor(() => closed(incident.id), 10_000, "split-brain incident closed");
+    // The operator's actions are on the timeline, once each: the job, its steps, its end.
+    const kinds = (await engine.incidents.get(incident.id))!.timeline.map((e) => `${e.source}:${e.kind}`);
+    expect(kinds.filter((k) => k === "operator:job.started")).toHaveLength(1);
+    expect(kinds.filter((k) => k === "operator:job.succeeded")).toHaveLength(1);
+    expect(kinds.filter((k) => k === "operator:step.succeeded").length).toBeGreaterThanOrEqual(4);
   }, 60_000);
 });
