@@ -271,6 +271,133 @@ describe("a failover and a failback in the lab, over real SSH", () => {
   }, 300_000);
 });
 
+describe("incidents in the lab, over real SSH (issue 7)", () => {
+  it("a cut management network is not a host down; a cut link opens and closes after the resync; a split brain is detected on both hosts and recovered; a crash is a host down within the dead time plus 5 s, posted to a webhook", async () => {
+    const http = await import("node:http");
+    const { Monitor } = await import("../../lib/monitor/monitor");
+    const { Notifier, NOTIFICATIONS_KEY } = await import("../../lib/monitor/notify");
+    const { writeSetting } = await import("../../lib/monitor/settings");
+    const { recoverSplitBrain, ZSplitBrainRecovery } = await import("../../lib/monitor/split-brain");
+    const { applyFault } = await import("../../agents/sim/faults");
+    const { service, engine, store, db, dir, resources } = await openLabPanel();
+    const posts: Array<{ event: string; incident: { id: string; kind: string } }> = [];
+    const receiver = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        posts.push(JSON.parse(body) as (typeof posts)[number]);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const port = (receiver.address() as { port: number }).port;
+    await writeSetting(db, NOTIFICATIONS_KEY, {
+      webhook: { enabled: true, url: `http://127.0.0.1:${port}/`, minSeverity: "major" },
+      email: null,
+    });
+    const notifier = new Notifier({ db, store: engine.incidents, retryBaseMs: 100 });
+    // The defaults: dead time 15 s, hangs after 10 s, grace 3 s.
+    const monitor = new Monitor({
+      farm: service,
+      store: engine.incidents,
+      db,
+      runbooks: engine,
+      tickMs: 250,
+    });
+    const open = async (kind: string, subject: { host?: string; resource?: string } = {}) =>
+      (await engine.incidents.list({ kind, open: true, limit: 50, ...subject }))[0];
+    const closed = async (id: string) => (await engine.incidents.get(id))?.closedAt ?? null;
+    await service.start();
+    try {
+      await waitForWholeFarm(service, 20_000);
+      notifier.start();
+      await monitor.start();
+
+      // The management network of xen2 only: SSH drops, DRBD keeps replicating.
+      simCli("fault", "cut-mgmt", "host=xen2");
+      const mgmt = await waitFor(
+        () => open("mgmt-unreachable", { host: "xen2" }),
+        20_000,
+        "mgmt-unreachable",
+      );
+      await new Promise((r) => setTimeout(r, 20_000));
+      expect(await engine.incidents.list({ kind: "host-down", limit: 10 })).toEqual([]);
+      simCli("fault", "restore-mgmt", "host=xen2");
+      await waitFor(() => closed(mgmt.id), 30_000, "mgmt-unreachable closed");
+
+      // The replication link of r1.
+      store.update((w) => applyFault(w, { action: "write-load", vm: "db1", kiBps: 20_000 }));
+      simCli("fault", "cut-link", "resource=r1");
+      const link = await waitFor(
+        () => open("drbd-disconnected", { resource: "r1" }),
+        10_000,
+        "r1 disconnected",
+      );
+      await new Promise((r) => setTimeout(r, 2_000));
+      simCli("fault", "restore-link", "resource=r1");
+      await waitFor(() => closed(link.id), 60_000, "r1's incident closed after the resync");
+      const timeline = (await engine.incidents.get(link.id))!.timeline.map((e) => e.kind);
+      expect(timeline).toContain("drbd.resync-finished");
+      store.update((w) => applyFault(w, { action: "write-load", vm: "db1", kiBps: 16 }));
+
+      // A deliberate split brain on r2: its link cut, xen1 promoted over SSH, the link back.
+      simCli("fault", "cut-link", "resource=r2");
+      await waitFor(() => open("drbd-disconnected", { resource: "r2" }), 10_000, "r2 disconnected");
+      await service.client("xen1").call("drbd.primary", { resource: "r2" });
+      await new Promise((r) => setTimeout(r, 1_000));
+      simCli("fault", "restore-link", "resource=r2");
+      const split = await waitFor(
+        async () => {
+          const i = await open("split-brain", { resource: "r2" });
+          const d = i && (await engine.incidents.get(i.id));
+          return d && (d.detail as { detectedOn: string[] } | null)?.detectedOn.length === 2 ? d : undefined;
+        },
+        15_000,
+        "split brain on both hosts",
+      );
+      const answer = await recoverSplitBrain(
+        { farm: service, resources, runbooks: engine },
+        "r2",
+        ZSplitBrainRecovery.parse({ discard: "xen1", confirm: "xen1" }),
+        true,
+      );
+      if (answer.kind !== "planned" || !answer.jobId) throw new Error(JSON.stringify(answer));
+      await waitFor(
+        async () => (await engine.journal.get(answer.jobId!))?.status === "succeeded",
+        60_000,
+        "recovery",
+      );
+      await waitFor(() => closed(split.id), 20_000, "split brain closed");
+      expect(Object.values(store.read().resources["r2"]!.sides).map((x) => [x.connection, x.disk])).toEqual([
+        ["Connected", "UpToDate"],
+        ["Connected", "UpToDate"],
+      ]);
+
+      // xen1 crashes: its namespace link goes down; the SSH session only notices by its keepalive.
+      const crashedAt = Date.now();
+      simCli("fault", "crash", "host=xen1");
+      const down = await waitFor(() => open("host-down", { host: "xen1" }), 25_000, "host-down");
+      expect(Date.now() - crashedAt).toBeLessThanOrEqual(15_000 + 5_000);
+      await waitFor(
+        () =>
+          posts.some((p) => p.incident.id === down.id && p.incident.kind === "host-down") ? true : undefined,
+        10_000,
+        "the webhook to get the host-down",
+      );
+      simCli("fault", "power-on", "host=xen1");
+      await waitFor(() => closed(down.id), 40_000, "host-down closed");
+      expect((await engine.incidents.get(down.id))?.kind).toBe("host-down");
+    } finally {
+      monitor.stop();
+      notifier.stop();
+      service.stop();
+      receiver.close();
+      await db.$disconnect();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
 describe("a new resource pair in the lab, over real SSH", () => {
   it("r5 from the wizard's request: the real drbdadm checks each host's own address; Connected, UpToDate on both, Primary and mounted on xen1; web5 placed on it and started; then both deleted", async () => {
     const { createResource } = await import("../../lib/resources/service");
