@@ -109,7 +109,8 @@ export function createHandlers(ctx: MethodContext): Handlers {
       const status = await readDrbdStatus(statusSourceOf(await ctx.drbd(), ctx.procDrbdFile));
       const split = ctx.splitBrain?.() ?? new Set<string>();
       for (const r of status.resources)
-        if (split.has(r.name) && !r.connections.some((c) => c.connection === "Connected")) r.splitBrain = true;
+        if (split.has(r.name) && !r.connections.some((c) => c.connection === "Connected"))
+          r.splitBrain = true;
       return status;
     },
     "drbd.version": () => ctx.drbd(),

@@ -25,7 +25,14 @@ import {
   promote,
   sideOf,
 } from "../drbd-kernel";
-import { hasDevice, isDrbd8Host, nodeIdOf as nodeId, peerOf, type SimResource, type SimWorld } from "../world";
+import {
+  hasDevice,
+  isDrbd8Host,
+  nodeIdOf as nodeId,
+  peerOf,
+  type SimResource,
+  type SimWorld,
+} from "../world";
 import { drbdAddressOf } from "../store";
 
 /** drbdsetup's exit code when the object named does not exist. */
@@ -225,10 +232,15 @@ async function events2(
  * A handshake that found split brain calls the kernel's `split-brain` helper on each node (DRBD 9.0.26 and later
  * detect it on both), which events2 reports as a call and its response; the connection is then StandAlone.
  */
-function splitBrainHelperLines(world: SimWorld, host: string, before: ReadonlyMap<string, number | null>): string {
+function splitBrainHelperLines(
+  world: SimWorld,
+  host: string,
+  before: ReadonlyMap<string, number | null>,
+): string {
   let text = "";
   for (const r of Object.values(world.resources)) {
-    if (r.splitBrainAtSimMs === null || r.splitBrainAtSimMs === before.get(r.name) || !r.sides[host]?.up) continue;
+    if (r.splitBrainAtSimMs === null || r.splitBrainAtSimMs === before.get(r.name) || !r.sides[host]?.up)
+      continue;
     const peer = Object.keys(r.sides).find((h) => h !== host);
     if (peer === undefined) continue;
     const ids = `name:${r.name} peer-node-id:${nodeId(r, peer)} conn-name:${peer} volume:0 helper:split-brain`;
