@@ -135,6 +135,11 @@ export class Monitor {
     }
   }
 
+  /** Records the state history now (and prunes it, once an hour). */
+  sampleNow(): Promise<void> {
+    return this.sample(this.options.farm.getView());
+  }
+
   /** The state history: each answering host's free memory, each resource's sync progress (100 when in sync). */
   private async sample(view: TFarmView): Promise<void> {
     const at = new Date();

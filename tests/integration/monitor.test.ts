@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db";
 import type { FarmService } from "../../lib/farm/farm-service";
 import type { RunbookEngine } from "../../lib/runbooks/engine";
-import type { Monitor } from "../../lib/monitor/monitor";
 import type { IncidentView } from "../../lib/monitor/types";
 import type { IncidentFilter } from "../../lib/monitor/store";
 import { applyFault, type TFault } from "../../agents/sim/faults";
 import { createTempSimFarm, waitFor, waitForWholeFarm, type TempSimFarm } from "../helpers/sim";
 import { finished, migratedDb, SIM_RESOURCES, startMonitor, startPanel } from "../helpers/runbooks";
 import { recoverSplitBrain, ZSplitBrainRecovery } from "../../lib/monitor/split-brain";
+import { HISTORY_KEY, Monitor } from "../../lib/monitor/monitor";
+import { writeSetting } from "../../lib/monitor/settings";
 
 const SPEED = 20;
 const DEAD_TIME_MS = 6_000;
@@ -104,6 +105,40 @@ describe("incidents from the simulated farm's faults", () => {
     );
     fault({ action: "write-load", vm: "db1", kiBps: 16 });
   }, 60_000);
+
+  it("a failed backing disk is its own incident, closed once the replaced disk has resynced", async () => {
+    fault({ action: "fail-disk", host: "xen2", resource: "r4" });
+    const incident = await waitFor(
+      () => openIncident("disk-failed", { resource: "r4", host: "xen2" }),
+      5_000,
+      "disk-failed",
+    );
+    expect(incident.summary).toContain("Diskless");
+    // A 500 GiB full sync, made quick: a fast link for r4.
+    farm.store.update((w) => void (w.resources.r4!.resyncRateKiBps = 50_000_000));
+    fault({ action: "replace-disk", host: "xen2", resource: "r4" });
+    await waitFor(() => closed(incident.id), 60_000, "disk-failed closed");
+    const r4 = service.getView().resources.find((r) => r.name === "r4")!;
+    expect(r4.sides.map((s) => s.disk)).toEqual(["UpToDate", "UpToDate"]);
+  }, 90_000);
+
+  it("samples the state history and prunes what is older than the retention", async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    await db.sample.create({ data: { at: old, metric: "memory.freeMiB", host: "xen1", value: 1 } });
+    await writeSetting(db, HISTORY_KEY, { retentionDays: 30 });
+    const sampler = new Monitor({ farm: service, store: engine.incidents, db, sampleMs: 0 });
+    sampler.look(); // one look: samples now, prunes (the first time) what is older than 30 days
+    await waitFor(
+      async () => (await db.sample.count({ where: { at: old } })) === 0,
+      5_000,
+      "the old sample pruned",
+    );
+    const recent = await db.sample.findMany({ where: { at: { gt: new Date(Date.now() - 60_000) } } });
+    expect(new Set(recent.filter((r) => r.metric === "memory.freeMiB").map((r) => r.host))).toEqual(
+      new Set(["xen1", "xen2"]),
+    );
+    expect(recent.find((r) => r.metric === "drbd.syncPercent" && r.resource === "r1")?.value).toBe(100);
+  });
 
   it("cutting only xen2's management network is reported as such, never as a host down", async () => {
     const cutAt = Date.now();
