@@ -179,7 +179,8 @@ export function buildPlan(input: PlanInput): RunbookPlan {
           : request.confirmDown
             ? { by: "operator" }
             : null,
-      splitBrain: false,
+      // DRBD's own report (its split-brain helper), from either side that answers.
+      splitBrain: [to, from].some((h) => splitBrainReported(input.drbd[h], resource)),
       ...(request.force ? { force: { acceptDataLoss: true, byAdmin: true } } : {}),
     });
     if (!decision.allowed)
@@ -462,6 +463,11 @@ function balloonStep(
 
 function sideOf(view: TFarmView, resource: string, host: string) {
   return view.resources.find((r) => r.name === resource)?.sides.find((s) => s.host === host);
+}
+
+/** Whether DRBD on a host reported split brain for the resource (events2's helper call, kept by the agent). */
+export function splitBrainReported(status: TDrbdStatus | undefined, resource: string): boolean {
+  return status?.resources.find((x) => x.name === resource)?.splitBrain === true;
 }
 
 /** What DRBD on a host reports for one resource, in the promotion gate's shape ("Unknown" when absent). */

@@ -8,7 +8,7 @@ import { AppError } from "../errors";
 import type { MethodName, ParamsOf, ResultOf } from "../../agents/protocol/methods";
 import { explainReason, planMemory } from "./memory-plan";
 import { decidePromotion } from "./promotion";
-import { report } from "./plan";
+import { report, splitBrainReported } from "./plan";
 import type { PlannedStep, RunbookPlan, StepName } from "./types";
 import type { PowerStatus } from "./fence";
 
@@ -115,11 +115,12 @@ const promote: StepBehaviour = {
       !peerReachable && ctx.plan.steps.some((s) => s.name === "fence" && s.host === peer)
         ? (await ctx.fence(peer, "status")) === "off"
         : false;
+    const localStatus = await ctx.read(step.host, "drbd.status", {});
     const decision = decidePromotion({
       resource,
       localHost: step.host,
       peerHost: peer,
-      local: await roleOn(ctx, step.host, resource),
+      local: report(localStatus, resource),
       peerObserved: { reachable: peerReachable, ...(peerReachable && peerRole ? { role: peerRole } : {}) },
       peerConfirmedDown: peerReachable
         ? null
@@ -128,7 +129,7 @@ const promote: StepBehaviour = {
           : ctx.plan.options.confirmDown
             ? { by: "operator" }
             : null,
-      splitBrain: false,
+      splitBrain: splitBrainReported(localStatus, resource),
       ...(ctx.plan.options.force ? { force: { acceptDataLoss: true, byAdmin: true } } : {}),
     });
     if (!decision.allowed)

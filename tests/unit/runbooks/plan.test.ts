@@ -93,6 +93,15 @@ describe("failover away from a host that does not answer", () => {
     });
   });
 
+  it("never promotes a resource DRBD reported in split brain, whatever is confirmed or forced", () => {
+    const split: TDrbdStatus = {
+      resources: xen2Drbd.resources.map((r) => ({ ...r, splitBrain: true })),
+    };
+    const p = plan({ confirmDown: true, force: true }, { drbd: { xen2: split } });
+    expect(p.blockers.map((b) => b.rule)).toEqual(["split-brain"]);
+    expect(p.blockers[0]?.forceable).toBe(false);
+  });
+
   it("with a fence device: fences first (required), the promotion resting on the device", () => {
     const p = plan({}, { fences: { xen1: FENCE } });
     expect(p.blockers).toEqual([]);
