@@ -46,6 +46,7 @@ export class Monitor {
   /** Jobs whose end was recorded (a job reports its end more than once). */
   private readonly jobsEnded = new Set<string>();
   private jobQueue: Promise<void> = Promise.resolve();
+  private readonly everReady = new Set<string>();
   private policies: Awaited<ReturnType<typeof loadVmPolicies>> | null = null;
   private policiesAt = 0;
   private stopped = false;
@@ -106,7 +107,12 @@ export class Monitor {
         vmsByHost: Object.fromEntries(lists.map((l) => [l.host, l.fresh ? l.vms : null])),
       };
       const matches = matcherFor(view);
-      void store.record(diffSnapshots(this.previous, snapshot), matches);
+      // A host's first session since the panel started is not news; every later return is.
+      const events = diffSnapshots(this.previous, snapshot).filter(
+        (e) => e.kind !== "host.reachable" || this.everReady.has(e.host ?? ""),
+      );
+      for (const h of hosts) if (h.session === "ready") this.everReady.add(h.name);
+      void store.record(events, matches);
       this.previous = snapshot;
       const conditions = detect(
         {
