@@ -15,7 +15,9 @@ const COLORS = ["#1d4ed8", "#b91c1c", "#047857", "#a16207", "#7c3aed", "#0e7490"
 /** Availability per host and VM over a period (MTBF, MTTR, from the incidents), and the state history charts. */
 export function HistoryPage() {
   const t = useTranslations("history");
-  const [period, setPeriod] = useState<PeriodKey>("7d");
+  const [period, setPeriod] = useState<PeriodKey | "custom">("7d");
+  /** A period of the reader's choosing (datetime-local values, the reader's time). */
+  const [custom, setCustom] = useState<{ from: string; to: string }>({ from: "", to: "" });
   const [data, setData] = useState<{
     figures: HistoryFigures;
     memory: SampleSeries[];
@@ -23,8 +25,9 @@ export function HistoryPage() {
   } | null>(null);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   useEffect(() => {
-    const to = new Date();
-    const from = new Date(to.getTime() - PERIODS[period]);
+    if (period === "custom" && (!custom.from || !custom.to)) return;
+    const to = period === "custom" ? new Date(custom.to) : new Date();
+    const from = period === "custom" ? new Date(custom.from) : new Date(to.getTime() - PERIODS[period]);
     const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() }).toString();
     const get = async <T,>(url: string): Promise<T> => {
       const body = (await (await fetch(url, { cache: "no-store" })).json()) as
@@ -37,10 +40,13 @@ export function HistoryPage() {
       get<{ series: SampleSeries[] }>(`/api/history/samples?metric=memory.freeMiB&${q}`),
       get<{ series: SampleSeries[] }>(`/api/history/samples?metric=drbd.syncPercent&${q}`),
     ]).then(
-      ([figures, memory, sync]) => setData({ figures, memory: memory.series, sync: sync.series }),
+      ([figures, memory, sync]) => {
+        setError(null);
+        setData({ figures, memory: memory.series, sync: sync.series });
+      },
       (e: { code: string; message: string }) => setError(e),
     );
-  }, [period]);
+  }, [period, custom]);
   return (
     <main className="mx-auto max-w-6xl p-4 sm:p-6">
       <PageHeader
@@ -63,6 +69,23 @@ export function HistoryPage() {
           >
             {t(`periods.${p}`)}
           </button>
+        ))}
+      </p>
+      <p className="mb-3 flex flex-wrap items-end gap-2 text-sm" data-testid="period-custom">
+        {(["from", "to"] as const).map((k) => (
+          <label key={k} className="flex flex-col">
+            {t(k)}
+            <input
+              type="datetime-local"
+              name={k}
+              value={custom[k]}
+              onChange={(e) => {
+                setCustom({ ...custom, [k]: e.target.value });
+                setPeriod("custom");
+              }}
+              className="rounded border border-slate-300 px-1 py-0.5"
+            />
+          </label>
         ))}
       </p>
       <p className="mb-4 text-xs text-slate-600">{t("formulas")}</p>

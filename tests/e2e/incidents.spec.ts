@@ -228,6 +228,14 @@ test("xen1 crashes: a host-down incident within the dead time plus 5 s, posted t
   expect(xen1.mtbfSec!).toBeCloseTo((86_400 - downSec) / spans.length, 0);
   expect(xen1.availability).toBeCloseTo((86_400 - downSec) / 86_400, 6);
   await expect(row.locator("[data-col=availability]")).toContainText("%");
+  // A period of one's own choosing (the reader's local time): the same incidents, counted the same way.
+  const local = (d: Date) =>
+    new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  await page.locator("[data-testid=period-custom] input[name=from]").fill(local(from));
+  await page
+    .locator("[data-testid=period-custom] input[name=to]")
+    .fill(local(new Date(to.getTime() + 3_600_000)));
+  await expect(row.locator("[data-col=failures]")).toHaveText(String(spans.length));
   await expect(page.getByTestId("chart-memory")).toBeVisible();
   await page.screenshot({ path: test.info().outputPath("history.png"), fullPage: true });
 });
