@@ -169,6 +169,10 @@ function hostCondition(
   const { now, settings } = input;
   const key = `host:${host.name}`;
   const base = { key, host: host.name };
+  const hung = (summary: string, detail: unknown) => ({
+    verdict: "hung" as const,
+    condition: { ...base, kind: "host-hung" as const, severity: "major" as const, summary, detail },
+  });
   const peer = input.hosts.find((h) => h.name !== host.name);
   const peerReady = peer?.session === "ready";
   const seenBy = peerReady && peer ? resourcesConnectedTo(input.view, peer.name) : [];
@@ -178,31 +182,21 @@ function hostCondition(
     state.lastSignOfLife.set(host.name, Math.max(state.lastSignOfLife.get(host.name) ?? 0, heardAt));
     const silentMs = now - heardAt;
     if (host.stuckProbe && host.stuckProbe.inFlightMs >= settings.hungAfterMs)
-      return {
-        verdict: "hung",
-        condition: {
-          ...base,
-          kind: "host-hung",
-          severity: "major",
-          summary: `${host.name} answers, but its ${host.stuckProbe.name} probe has been running for ${seconds(host.stuckProbe.inFlightMs)}: its commands hang.`,
-          detail: { probe: host.stuckProbe },
-        },
-      };
+      return hung(
+        `${host.name} answers, but its ${host.stuckProbe.name} probe has been running for ${seconds(host.stuckProbe.inFlightMs)}: its commands hang.`,
+        { probe: host.stuckProbe },
+      );
     if (silentMs < settings.hungAfterMs) return { verdict: "ok" };
     // The session is open but silent. If the peer still replicates with the host, its kernel runs and its agent
     // hangs (the medium class); if not, the host is gone and the session has not noticed yet (an SSH keepalive
     // takes its time): judged below like a session that ended, from its last heartbeat.
     if (seenBy.length > 0)
-      return {
-        verdict: "hung",
-        condition: {
-          ...base,
-          kind: "host-hung",
-          severity: "major",
-          summary: `${host.name}'s agent session is open, but the agent has been silent for ${seconds(silentMs)}.`,
-          detail: { silentMs },
+      return hung(
+        `${host.name}'s agent session is open, but the agent has been silent for ${seconds(silentMs)}.`,
+        {
+          silentMs,
         },
-      };
+      );
     silentSince = heardAt;
   } else {
     silentSince = host.downSince ?? now;

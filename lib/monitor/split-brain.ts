@@ -9,8 +9,8 @@ import { AppError } from "../errors";
 import type { FarmService } from "../farm/farm-service";
 import type { ResourceMeta, TFarmView } from "../farm/view";
 import { jobPlan, type Step } from "../resources/plan";
-import { RUNNING_STATES, report } from "../runbooks/plan";
-import { waitUntil, type StepBehaviour, type StepContext } from "../runbooks/steps";
+import { RUNNING_STATES } from "../runbooks/plan";
+import { roleOn, waitUntil, type StepBehaviour } from "../runbooks/steps";
 import type { PlannedStep, RunbookPlan, StepName } from "../runbooks/types";
 
 export const ZSplitBrainRecovery = z
@@ -216,12 +216,10 @@ export async function recoverSplitBrain(
 }
 
 const str = (step: PlannedStep, key: string) => String(step.params[key]);
-const sideReport = async (ctx: StepContext, host: string, resource: string) =>
-  report(await ctx.read(host, "drbd.status", {}), resource);
 
 const disconnect: StepBehaviour = {
   done: async (ctx, step) =>
-    (await sideReport(ctx, step.host, str(step, "resource"))).connection === "StandAlone",
+    (await roleOn(ctx, step.host, str(step, "resource"))).connection === "StandAlone",
   async run(ctx, step) {
     await ctx.act(step.host, "drbd.disconnect", { resource: str(step, "resource") });
     await waitUntil(ctx, `${str(step, "resource")} StandAlone on ${step.host}`, () =>
@@ -233,7 +231,7 @@ const disconnect: StepBehaviour = {
 const connect: StepBehaviour = {
   // Done once this side looks for its peer (or found it): the other side's connect completes the handshake.
   done: async (ctx, step) =>
-    (await sideReport(ctx, step.host, str(step, "resource"))).connection !== "StandAlone",
+    (await roleOn(ctx, step.host, str(step, "resource"))).connection !== "StandAlone",
   async run(ctx, step) {
     const resource = str(step, "resource");
     await ctx.act(step.host, "drbd.connect", { resource, discardMyData: step.params.discardMyData === true });
@@ -245,14 +243,14 @@ const waitSynced: StepBehaviour = {
   async done(ctx, step) {
     const resource = str(step, "resource");
     const hosts = [ctx.plan.from, ctx.plan.to];
-    const reports = await Promise.all(hosts.map((h) => sideReport(ctx, h, resource)));
+    const reports = await Promise.all(hosts.map((h) => roleOn(ctx, h, resource)));
     return reports.every(
       (r) => r.connection === "Connected" && r.disk === "UpToDate" && r.peerDisk === "UpToDate",
     );
   },
   async run(ctx, step) {
     const resource = str(step, "resource");
-    const victim = await sideReport(ctx, str(step, "victim"), resource);
+    const victim = await roleOn(ctx, str(step, "victim"), resource);
     if (victim.connection === "StandAlone")
       throw new AppError(
         "CONFLICT",
@@ -260,7 +258,7 @@ const waitSynced: StepBehaviour = {
         { details: { rule: "handshake-refused" } },
       );
     await waitUntil(ctx, `${resource} Connected and UpToDate on both hosts`, async () => {
-      const now = await sideReport(ctx, str(step, "victim"), resource);
+      const now = await roleOn(ctx, str(step, "victim"), resource);
       if (now.connection === "StandAlone")
         throw new AppError("CONFLICT", `${resource} on ${str(step, "victim")} went StandAlone again.`, {
           details: { rule: "handshake-refused" },

@@ -3,6 +3,7 @@
  * key), writes in the order things were received (one queue: an event's `seq` is the panel's receive order), and
  * links each event to the open incidents it concerns: their timelines.
  */
+import { randomUUID } from "node:crypto";
 import type { Db } from "../db";
 import { toAppError } from "../errors";
 import { SEVERITIES } from "./types";
@@ -123,48 +124,20 @@ export class IncidentStore {
    * Brings the open incidents in line with the conditions: opens one per new key (its timeline starts with the
    * recent events it concerns), escalates a key whose kind or severity changed, closes those whose key is gone.
    */
-  reconcile(
-    conditions: Condition[],
-    matches: EventMatcher,
-    options: { keep?: (key: string) => boolean } = {},
-  ): Promise<void> {
+  reconcile(conditions: Condition[], matches: EventMatcher): Promise<void> {
     const now = new Date();
     const byKey = new Map(conditions.map((c) => [c.key, c]));
     const work: Array<() => Promise<void>> = [];
     for (const condition of conditions) {
       const open = this.openByKey.get(condition.key);
       if (!open) {
-        const row: OpenIncidentRow = {
-          id: newId(),
-          key: condition.key,
-          kind: condition.kind,
-          severity: condition.severity,
-          host: condition.host ?? null,
-          resource: condition.resource ?? null,
-          vm: condition.vm ?? null,
-          jobId: null,
-          summary: condition.summary,
-          openedAt: now,
-          detailJson: condition.detail === undefined ? null : JSON.stringify(condition.detail),
-        };
+        const row = rowOf(condition, now);
         this.openByKey.set(condition.key, row);
         work.push(() => this.insertOpened(row, condition, matches));
       } else if (SEVERITIES.indexOf(condition.severity) > SEVERITIES.indexOf(open.severity)) {
         // Less severe than what is open: that incident is over (a host that was down answers through its peer);
         // the new condition is an incident of its own, and the record of the old one stays as it was.
-        const newRow: OpenIncidentRow = {
-          id: newId(),
-          key: condition.key,
-          kind: condition.kind,
-          severity: condition.severity,
-          host: condition.host ?? null,
-          resource: condition.resource ?? null,
-          vm: condition.vm ?? null,
-          jobId: null,
-          summary: condition.summary,
-          openedAt: now,
-          detailJson: condition.detail === undefined ? null : JSON.stringify(condition.detail),
-        };
+        const newRow = rowOf(condition, now);
         this.openByKey.set(condition.key, newRow);
         work.push(() => this.writeClosed(open, `${open.kind} over; now ${condition.kind}.`, now));
         work.push(() => this.insertOpened(newRow, condition, matches));
@@ -193,7 +166,7 @@ export class IncidentStore {
       }
     }
     for (const [key, open] of this.openByKey) {
-      if (byKey.has(key) || open.jobId !== null || options.keep?.(key)) continue;
+      if (byKey.has(key) || open.jobId !== null) continue;
       this.openByKey.delete(key);
       work.push(() => this.writeClosed(open, `${open.kind} cleared.`, now));
     }
@@ -400,12 +373,25 @@ function subjectOf(row: OpenIncidentRow): Pick<FarmEventInput, "host" | "resourc
   };
 }
 
-let counter = 0;
-/** Incident ids: time-ordered and unique within the process (cuid-like; the database only needs uniqueness). */
-function newId(): string {
-  counter = (counter + 1) % 1_679_616;
-  return `i${Date.now().toString(36)}${counter.toString(36).padStart(4, "0")}${Math.random().toString(36).slice(2, 8)}`;
+/** A new open incident for a condition (the id is made here: the row is known before the queue writes it). */
+function rowOf(condition: Condition, openedAt: Date): OpenIncidentRow {
+  return {
+    id: newId(),
+    key: condition.key,
+    kind: condition.kind,
+    severity: condition.severity,
+    host: condition.host ?? null,
+    resource: condition.resource ?? null,
+    vm: condition.vm ?? null,
+    jobId: null,
+    summary: condition.summary,
+    openedAt,
+    detailJson: condition.detail === undefined ? null : JSON.stringify(condition.detail),
+  };
 }
+
+/** 32 lowercase hex digits: the API's id pattern (`[a-z0-9]{8,40}`) accepts it. */
+const newId = () => randomUUID().replaceAll("-", "");
 
 type IncidentRowLike = {
   id: string;

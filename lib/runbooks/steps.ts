@@ -72,7 +72,8 @@ export interface StepBehaviour {
 const str = (step: PlannedStep, key: string) => String(step.params[key]);
 const peerOf = (plan: RunbookPlan, host: string) => (host === plan.from ? plan.to : plan.from);
 
-async function roleOn(ctx: StepContext, host: string, resource: string) {
+/** What DRBD on `host` reports now for one resource (re-read, not the plan's view). */
+export async function roleOn(ctx: StepContext, host: string, resource: string) {
   return report(await ctx.read(host, "drbd.status", {}), resource);
 }
 

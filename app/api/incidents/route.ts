@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { apiRoute } from "@/lib/api/route";
+import { ZPeriodQuery } from "@/lib/api/period";
 import { INCIDENT_KINDS, SEVERITIES } from "@/lib/monitor/types";
 
 export const dynamic = "force-dynamic";
@@ -13,20 +14,20 @@ const ZName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/, "must be a n
  */
 export const GET = apiRoute({
   permission: "farm:read",
-  query: z
-    .object({
-      host: ZName.optional(),
-      resource: ZName.optional(),
-      vm: ZName.optional(),
-      kind: z.enum(INCIDENT_KINDS).optional(),
-      severity: z.enum(SEVERITIES).optional(),
-      open: z.enum(["true", "false"]).optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
-      limit: z.coerce.number().int().min(1).max(1000).default(100),
-    })
+  query: ZPeriodQuery.extend({
+    host: ZName.optional(),
+    resource: ZName.optional(),
+    vm: ZName.optional(),
+    kind: z.enum(INCIDENT_KINDS).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    open: z.enum(["true", "false"]).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
     .strict()
-    .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ["to"], message: "must not be before from" }),
+    .refine((q) => !q.from || !q.to || new Date(q.from) <= new Date(q.to), {
+      path: ["to"],
+      message: "must not be before from",
+    }),
   handler: async ({ query, runtime }) =>
     runtime.runbooks.incidents.list({
       ...(query.host ? { host: query.host } : {}),
