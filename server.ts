@@ -12,7 +12,17 @@ import { createDb } from "./lib/db";
 import { FarmService, type FarmHostSpec } from "./lib/farm/farm-service";
 import { InventoryStore } from "./lib/farm/inventory";
 import type { ResourceMeta } from "./lib/farm/view";
-import { FARM_ROOM, type ClientToServerEvents, type ServerToClientEvents } from "./lib/realtime/events";
+import {
+  EVENT_PERMISSIONS,
+  roomOf,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from "./lib/realtime/events";
+import { AuditLog } from "./lib/audit/log";
+import { AuthService } from "./lib/auth/service";
+import { SecretBox } from "./lib/auth/secret-box";
+import { allowSocketRequest, gateRequest, secureSockets } from "./lib/auth/gate";
+import { forwardAuditToSyslog } from "./lib/audit/syslog";
 import { setRuntime } from "./lib/runtime";
 import { setupSimFarm } from "./lib/sim/sim-farm";
 import { RunbookEngine } from "./lib/runbooks/engine";
@@ -110,7 +120,16 @@ async function main(): Promise<void> {
     log,
     panelUrl: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`,
   });
+  const audit = new AuditLog(db, path.join(env.dataDir, "audit-head.json"));
+  const auth = new AuthService(
+    db,
+    audit,
+    SecretBox.open({ dataDir: env.dataDir, envKey: env.TANDEM_SECRET_KEY }),
+  );
+  const stopSyslog = forwardAuditToSyslog(audit, db, log);
   setRuntime({
+    auth,
+    audit,
     farm,
     runbooks,
     monitor,
@@ -123,28 +142,55 @@ async function main(): Promise<void> {
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => void handle(req, res));
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false });
-  io.on("connection", (socket) => void socket.join(FARM_ROOM));
-  farm.onChange((change) => io.to(FARM_ROOM).emit("farm:changed", change));
-  runbooks.onChange((change) => io.to(FARM_ROOM).emit("job:changed", change));
-  incidents.onChange(({ change, incident }) =>
-    io.to(FARM_ROOM).emit("incident:changed", { id: incident.id, change }),
-  );
+  const server = http.createServer((req, res) => {
+    gateRequest({ auth }, req, res)
+      .then((answered) => (answered ? undefined : handle(req, res)))
+      .catch((err: unknown) => {
+        console.error("[tandem] request:", err);
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      });
+  });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, {
+    serveClient: false,
+    allowRequest: allowSocketRequest,
+  });
+  const stopSockets = secureSockets(io, auth);
+  const emit = <E extends keyof ServerToClientEvents>(
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ) => io.to(roomOf(EVENT_PERMISSIONS[event])).emit(event, ...args);
+  farm.onChange((change) => emit("farm:changed", change));
+  runbooks.onChange((change) => emit("job:changed", change));
+  incidents.onChange(({ change, incident }) => emit("incident:changed", { id: incident.id, change }));
   await farm.start();
   notifier.start();
   await monitor.start();
   // A job the previous process left unfinished is reconciled against the hosts (in the background).
   void runbooks.recover().catch((err: unknown) => log(`runbooks: recovery failed: ${String(err)}`));
 
+  // Beyond this machine only once an administrator exists: a fresh panel is not open to the network's first visitor.
+  const loopback = ["127.0.0.1", "::1", "localhost"].includes(env.HOST);
+  const listenHost = loopback || (await auth.adminExists()) ? env.HOST : "127.0.0.1";
+  if (listenHost !== env.HOST)
+    log(
+      `HOST=${env.HOST} refused until an administrator exists: listening on 127.0.0.1 only. Create one at ` +
+        `http://127.0.0.1:${env.PORT}/setup or with "npm run tandem -- create-admin", then restart.`,
+    );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(env.PORT, env.HOST, resolve);
+    server.listen(env.PORT, listenHost, resolve);
   });
-  log(`panel on http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}/`);
+  log(`panel on http://${listenHost === "0.0.0.0" ? "localhost" : listenHost}:${env.PORT}/`);
+  if (!(await auth.adminExists()))
+    log(
+      `first run: create the first administrator at http://${listenHost === "0.0.0.0" ? "localhost" : listenHost}:${env.PORT}/setup`,
+    );
 
   const shutdown = () => {
     log("stopping");
+    stopSockets();
+    stopSyslog();
     monitor.stop();
     notifier.stop();
     farm.stop();

@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { TFarmView } from "@/lib/farm/view";
 import { AGENT_VERSION } from "@/agents/protocol/version";
 import { ErrorMessage } from "./error-message";
+import { apiFetch } from "./api-fetch";
 
 type Host = TFarmView["hosts"][number];
 type Outcome =
@@ -27,7 +28,7 @@ export function AgentStatus({ host }: { host: Host }) {
   const install = async () => {
     setOutcome({ status: "running" });
     try {
-      const res = await fetch(`/api/hosts/${encodeURIComponent(host.name)}/agent`, { method: "POST" });
+      const res = await apiFetch(`/api/hosts/${encodeURIComponent(host.name)}/agent`, { method: "POST" });
       const body = (await res.json()) as
         { agentVersion: string; path: string } | { error: { code: string; message: string } };
       if ("error" in body) setOutcome({ status: "failed", error: body.error });

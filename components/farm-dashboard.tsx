@@ -8,9 +8,11 @@ import { HostCard } from "./host-card";
 import { OpenIncidentsBanner } from "./incidents";
 import { ErrorMessage } from "./error-message";
 import { LanguageSwitcher } from "./language-switcher";
+import { UserMenu } from "./user-menu";
 import { ResourcePair } from "./resource-pair";
 import { SimulationPanel } from "./simulation-panel";
 import { useFarm, type FarmState } from "./use-farm";
+import { apiFetch } from "./api-fetch";
 
 export function FarmDashboard() {
   const t = useTranslations("dashboard");
@@ -37,6 +39,7 @@ export function FarmDashboard() {
             {t("newResourceLink")}
           </a>
           <LiveIndicator state={state} />
+          <UserMenu />
           <LanguageSwitcher />
         </div>
       </header>
@@ -86,7 +89,7 @@ function useCapacity(generatedAt: string): HostCapacity[] {
   const [capacity, setCapacity] = useState<HostCapacity[]>([]);
   useEffect(() => {
     let cancelled = false;
-    void fetch("/api/capacity", { cache: "no-store" })
+    void apiFetch("/api/capacity", { cache: "no-store" })
       .then((r) => (r.ok ? (r.json() as Promise<HostCapacity[]>) : []))
       .then((c) => {
         if (!cancelled) setCapacity(c);

@@ -7,6 +7,7 @@ import type { SampleSeries } from "@/lib/monitor/history";
 import { PageHeader } from "./page-header";
 import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
+import { apiFetch } from "./api-fetch";
 
 const PERIODS = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const;
 type PeriodKey = keyof typeof PERIODS;
@@ -30,7 +31,7 @@ export function HistoryPage() {
     const from = period === "custom" ? new Date(custom.from) : new Date(to.getTime() - PERIODS[period]);
     const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() }).toString();
     const get = async <T,>(url: string): Promise<T> => {
-      const body = (await (await fetch(url, { cache: "no-store" })).json()) as
+      const body = (await (await apiFetch(url, { cache: "no-store" })).json()) as
         T | { error: { code: string; message: string } };
       if (body && typeof body === "object" && "error" in body) throw body.error;
       return body as T;
@@ -288,12 +289,12 @@ function RetentionForm() {
   const [days, setDays] = useState<string>("");
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   useEffect(() => {
-    void fetch("/api/settings/history", { cache: "no-store" })
+    void apiFetch("/api/settings/history", { cache: "no-store" })
       .then((r) => r.json() as Promise<{ retentionDays: number }>)
       .then((b) => setDays(String(b.retentionDays)));
   }, []);
   const save = async () => {
-    const res = await fetch("/api/settings/history", {
+    const res = await apiFetch("/api/settings/history", {
       method: "PUT",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ retentionDays: Number(days) }),

@@ -10,6 +10,7 @@ import { PageHeader } from "./page-header";
 import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
 import { SplitBrainRecovery } from "./split-brain-recovery";
+import { apiFetch } from "./api-fetch";
 
 export const SEVERITY_STYLE: Record<string, string> = {
   critical: "bg-red-700 text-white",
@@ -104,7 +105,7 @@ export function IncidentList({ initial }: { initial: Filters }) {
   const load = useCallback(() => {
     const params = new URLSearchParams(query);
     params.set("limit", "500");
-    void fetch(`/api/incidents?${params.toString()}`, { cache: "no-store" })
+    void apiFetch(`/api/incidents?${params.toString()}`, { cache: "no-store" })
       .then((r) => r.json() as Promise<IncidentView[] | { error: { code: string; message: string } }>)
       .then((b) => {
         if (Array.isArray(b)) {
@@ -265,7 +266,7 @@ export function IncidentDetailView({ id }: { id: string }) {
   const [incident, setIncident] = useState<IncidentDetail | null>(null);
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const load = useCallback(() => {
-    void fetch(`/api/incidents/${encodeURIComponent(id)}`, { cache: "no-store" })
+    void apiFetch(`/api/incidents/${encodeURIComponent(id)}`, { cache: "no-store" })
       .then((r) => r.json() as Promise<IncidentDetail | { error: { code: string; message: string } }>)
       .then((b) => ("error" in b ? setError(b.error) : setIncident(b)));
   }, [id]);
@@ -413,7 +414,7 @@ export function OpenIncidentsBanner() {
   const t = useTranslations("incidents");
   const [open, setOpen] = useState<IncidentView[] | null>(null);
   const load = useCallback(() => {
-    void fetch("/api/incidents?open=true&limit=500", { cache: "no-store" })
+    void apiFetch("/api/incidents?open=true&limit=500", { cache: "no-store" })
       .then((r) => r.json() as Promise<IncidentView[]>)
       .then((b) => Array.isArray(b) && setOpen(b));
   }, []);

@@ -7,6 +7,7 @@ import type { JobView as TJobView } from "@/lib/runbooks/types";
 import { ErrorMessage } from "./error-message";
 import { PageHeader } from "./page-header";
 import { StepLabel } from "./job-texts";
+import { apiFetch } from "./api-fetch";
 
 const STATUS_STYLE: Record<string, string> = {
   succeeded: "text-emerald-700",
@@ -29,7 +30,7 @@ export function JobView({ id }: { id: string }) {
     let cancelled = false;
     const load = async () => {
       try {
-        const res = await fetch(`/api/jobs/${encodeURIComponent(id)}`, { cache: "no-store" });
+        const res = await apiFetch(`/api/jobs/${encodeURIComponent(id)}`, { cache: "no-store" });
         const body = (await res.json()) as unknown;
         if (cancelled) return;
         if (res.ok) setJob(body as TJobView);
@@ -52,7 +53,7 @@ export function JobView({ id }: { id: string }) {
 
   const cancel = async () => {
     setCancelAsked(true);
-    await fetch(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: "POST" });
+    await apiFetch(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: "POST" });
   };
 
   return (
@@ -200,7 +201,7 @@ export function JobList() {
   const t = useTranslations("job");
   const [jobs, setJobs] = useState<TJobView[] | null>(null);
   useEffect(() => {
-    void fetch("/api/jobs", { cache: "no-store" })
+    void apiFetch("/api/jobs", { cache: "no-store" })
       .then((r) => r.json() as Promise<{ jobs: TJobView[] }>)
       .then((b) => setJobs(b.jobs));
   }, []);
@@ -231,7 +232,7 @@ function UndoButton({ jobId }: { jobId: string }) {
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const undo = async () => {
     setBusy(true);
-    const res = await fetch(`/api/jobs/${encodeURIComponent(jobId)}/undo`, { method: "POST" });
+    const res = await apiFetch(`/api/jobs/${encodeURIComponent(jobId)}/undo`, { method: "POST" });
     const body = (await res.json()) as { jobId?: string; error?: { code: string; message: string } };
     if (body.jobId) window.location.assign(`/jobs/${body.jobId}`);
     else {

@@ -6,6 +6,7 @@ import { SEVERITIES } from "@/lib/monitor/types";
 import type { FieldError } from "@/lib/resources/create";
 import { PageHeader } from "./page-header";
 import { FieldErrors } from "./form-parts";
+import { apiFetch } from "./api-fetch";
 
 interface WebhookForm {
   enabled: boolean;
@@ -67,7 +68,7 @@ export function NotificationSettings() {
   >({});
 
   useEffect(() => {
-    void fetch("/api/settings/notifications", { cache: "no-store" })
+    void apiFetch("/api/settings/notifications", { cache: "no-store" })
       .then((r) => r.json() as Promise<Stored>)
       .then((s) => {
         setWebhook(s.webhook ? { ...s.webhook } : null);
@@ -110,7 +111,7 @@ export function NotificationSettings() {
 
   const save = async (): Promise<boolean> => {
     setSaved(false);
-    const res = await fetch("/api/settings/notifications", {
+    const res = await apiFetch("/api/settings/notifications", {
       method: "PUT",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body()),
@@ -127,7 +128,7 @@ export function NotificationSettings() {
       setTest((x) => Object.fromEntries(Object.entries(x).filter(([k]) => k !== channel)));
       return;
     }
-    const res = await fetch("/api/settings/notifications/test", {
+    const res = await apiFetch("/api/settings/notifications/test", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ channel }),

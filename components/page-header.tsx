@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { LanguageSwitcher } from "./language-switcher";
+import { UserMenu } from "./user-menu";
 
 /** The header of a page below the dashboard: its title (when it has one yet), links back, the language. */
 export function PageHeader({
@@ -18,6 +19,7 @@ export function PageHeader({
             {l.label}
           </a>
         ))}
+        <UserMenu />
         <LanguageSwitcher />
       </nav>
     </header>

@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { RunbookPlan } from "@/lib/runbooks/types";
 import { ErrorMessage } from "./error-message";
 import { PlanSteps } from "./form-parts";
+import { apiFetch } from "./api-fetch";
 
 /**
  * Deleting a resource pair from its card (DELETE /api/resources/:name): first the plan or the guardrail that
@@ -28,7 +29,7 @@ export function ResourceDelete({ name }: { name: string }) {
         dryRun: String(dryRun),
         ...(removeVolumes ? { confirm } : {}),
       });
-      const res = await fetch(`/api/resources/${encodeURIComponent(name)}?${query}`, { method: "DELETE" });
+      const res = await apiFetch(`/api/resources/${encodeURIComponent(name)}?${query}`, { method: "DELETE" });
       const body = (await res.json()) as {
         plan?: RunbookPlan;
         jobId?: string;

@@ -8,6 +8,7 @@ import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
 import { Field, FieldErrors, PlanSteps, Warnings } from "./form-parts";
 import { PageHeader } from "./page-header";
+import { apiFetch } from "./api-fetch";
 
 type HostInput = { host: string; mode: "vg" | "device"; vg: string; device: string; address: string };
 type Input = {
@@ -95,7 +96,7 @@ export function ResourceWizard({ hosts }: { hosts: [string, string] }) {
 
   useEffect(() => {
     for (const host of hosts)
-      void fetch(`/api/hosts/${encodeURIComponent(host)}/storage`, { cache: "no-store" })
+      void apiFetch(`/api/hosts/${encodeURIComponent(host)}/storage`, { cache: "no-store" })
         .then(async (r) => {
           const body = (await r.json()) as HostStorageView & { error?: { message: string } };
           setStorage((s) => ({ ...s, [host]: body.error ? { error: body.error.message } : body }));
@@ -126,7 +127,7 @@ export function ResourceWizard({ hosts }: { hosts: [string, string] }) {
   const at = STEPS.indexOf(step);
 
   const dryRun = async (): Promise<DryRunAnswer> => {
-    const res = await fetch("/api/resources", {
+    const res = await apiFetch("/api/resources", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(toRequest(input, true)),
@@ -163,7 +164,7 @@ export function ResourceWizard({ hosts }: { hosts: [string, string] }) {
     setBusy(true);
     setFailure(null);
     try {
-      const res = await fetch("/api/resources", {
+      const res = await apiFetch("/api/resources", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(toRequest(input, false)),

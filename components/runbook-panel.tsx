@@ -7,6 +7,7 @@ import type { PlannedStep, RunbookKind, RunbookPlan } from "@/lib/runbooks/types
 import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
 import { StepLabel, RuleText } from "./job-texts";
+import { apiFetch } from "./api-fetch";
 
 type Host = TFarmView["hosts"][number];
 type ApiError = { code: string | null; message: string; details?: { rule?: string; jobId?: string } };
@@ -317,7 +318,7 @@ async function post(
   body: Record<string, unknown>,
 ): Promise<{ plan: RunbookPlan; jobId: string } | { plan: RunbookPlan } | { error: ApiError }> {
   try {
-    const res = await fetch("/api/runbooks", {
+    const res = await apiFetch("/api/runbooks", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),

@@ -6,6 +6,7 @@ import type { TFarmView } from "@/lib/farm/view";
 import { FAULT_ACTIONS, FAULTABLE_TOOLS } from "@/agents/sim/fault-names";
 import type { TFault } from "@/agents/sim/faults";
 import { ErrorMessage } from "./error-message";
+import { apiFetch } from "./api-fetch";
 
 type Action = (typeof FAULT_ACTIONS)[number];
 type Outcome =
@@ -69,7 +70,7 @@ export function SimulationPanel({ farm }: { farm: TFarmView }) {
   const inject = async () => {
     setOutcome({ status: "running" });
     try {
-      const res = await fetch("/api/sim/faults", {
+      const res = await apiFetch("/api/sim/faults", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(fault()),

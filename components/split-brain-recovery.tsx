@@ -8,6 +8,7 @@ import type { FieldError } from "@/lib/resources/create";
 import { FieldErrors, PlanSteps, Warnings } from "./form-parts";
 import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
+import { apiFetch } from "./api-fetch";
 
 /**
  * The guided recovery of a split brain: the operator picks the side whose changes are discarded, types its name
@@ -32,7 +33,7 @@ export function SplitBrainRecovery({
   const send = async (dryRun: boolean) => {
     setBusy(true);
     setFailure(null);
-    const res = await fetch(`/api/resources/${encodeURIComponent(resource)}/split-brain`, {
+    const res = await apiFetch(`/api/resources/${encodeURIComponent(resource)}/split-brain`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ discard, confirm, dryRun }),

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { io } from "socket.io-client";
 import type { TFarmView } from "@/lib/farm/view";
+import { apiFetch } from "./api-fetch";
 
 export type FarmState =
   | { status: "loading" }
@@ -29,7 +30,7 @@ export function useFarm(): FarmState {
       }
       inFlight = true;
       try {
-        const res = await fetch("/api/farm", { cache: "no-store" });
+        const res = await apiFetch("/api/farm", { cache: "no-store" });
         const body = (await res.json()) as TFarmView | { error: { code: string; message: string } };
         if (cancelled) return;
         if ("error" in body) setState({ status: "error", error: body.error, farm: last });

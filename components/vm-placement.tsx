@@ -9,6 +9,7 @@ import { ErrorMessage } from "./error-message";
 import { Field, FieldErrors, PlanSteps, Warnings } from "./form-parts";
 import { Name } from "./i18n/term";
 import { PageHeader } from "./page-header";
+import { apiFetch } from "./api-fetch";
 
 export interface PlaceableResource {
   name: string;
@@ -95,7 +96,7 @@ export function VmPlacement({
   };
 
   const post = async (dryRun: boolean) => {
-    const res = await fetch("/api/vms", {
+    const res = await apiFetch("/api/vms", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(toRequest(input, raw, dryRun)),
@@ -113,7 +114,7 @@ export function VmPlacement({
     if (hosts.length === 0) return;
     void Promise.all(
       hosts.map((h) =>
-        fetch(`/api/hosts/${encodeURIComponent(h)}/storage`, { cache: "no-store" })
+        apiFetch(`/api/hosts/${encodeURIComponent(h)}/storage`, { cache: "no-store" })
           .then((r) => r.json() as Promise<{ bridges?: Array<{ name: string }> }>)
           .then((b) => (b.bridges ?? []).map((x) => x.name)),
       ),

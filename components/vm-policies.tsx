@@ -6,13 +6,14 @@ import type { VmPolicyView } from "@/lib/runbooks/policies";
 import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
 import { PageHeader } from "./page-header";
+import { apiFetch } from "./api-fetch";
 
 /** Each VM's settings for degraded mode (minimum memory, priority, required), editable and stored. */
 export function VmPolicies() {
   const t = useTranslations("vmPolicy");
   const [vms, setVms] = useState<VmPolicyView[] | null>(null);
   useEffect(() => {
-    void fetch("/api/vms/policies", { cache: "no-store" })
+    void apiFetch("/api/vms/policies", { cache: "no-store" })
       .then((r) => r.json() as Promise<VmPolicyView[]>)
       .then(setVms);
   }, []);
@@ -53,7 +54,7 @@ function PolicyRow({ vm }: { vm: VmPolicyView }) {
       priority: priority === "" ? null : Number(priority),
       required: required === vm.required && vm.own.required === null ? null : required,
     };
-    const res = await fetch(`/api/vms/${encodeURIComponent(vm.name)}/policy`, {
+    const res = await apiFetch(`/api/vms/${encodeURIComponent(vm.name)}/policy`, {
       method: "PUT",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),

@@ -8,7 +8,7 @@ import { z } from "zod";
 export const ZEnv = z.object({
   /** HTTP port of the panel (Next pages, REST API and socket.io on one port). */
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  /** Listen address. Defaults to loopback only until user accounts exist (issue 8). */
+  /** Listen address. Anything beyond loopback is honoured only once an administrator exists. */
   HOST: z.string().min(1).default("127.0.0.1"),
   /** Where the database, the simulated world and other state live. */
   TANDEM_DATA_DIR: z.string().min(1).default("./data"),
@@ -41,6 +41,11 @@ export const ZEnv = z.object({
   TANDEM_AGENT_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
   /** The monitor's dead time in ms (default 15 s, or `monitoring.deadTimeSec` of the config file). */
   TANDEM_DEAD_TIME_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
+  /**
+   * The key that encrypts secrets at rest (TOTP secrets, SSH keys, the SMTP password): base64 of 32 bytes. Without
+   * it the panel keeps its key in $TANDEM_DATA_DIR/secrets/panel.key (0600), outside the database.
+   */
+  TANDEM_SECRET_KEY: z.string().min(1).optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });
 

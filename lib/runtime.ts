@@ -5,6 +5,8 @@ import type { Notifier } from "./monitor/notify";
 import type { Db } from "./db";
 import type { ResourceMeta } from "./farm/view";
 import type { WorldStore } from "../agents/sim/store";
+import type { AuthService } from "./auth/service";
+import type { AuditLog } from "./audit/log";
 
 /**
  * The process-wide services, created once by server.ts. Next bundles route handlers separately from
@@ -18,6 +20,10 @@ export interface Runtime {
   /** Incident notifications (webhook, e-mail). */
   notifier?: Notifier;
   db: Db;
+  /** Accounts, sessions, tokens (lib/auth). */
+  auth: AuthService;
+  /** The hash-chained audit trail (lib/audit). */
+  audit: AuditLog;
   /** The farm's resources and their mount points (the same list the farm service and the engine hold). */
   resources: ResourceMeta[];
   /** The simulated world, when the panel runs the simulated farm (absent for a real farm). */

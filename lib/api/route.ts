@@ -5,19 +5,18 @@
 import { z } from "zod";
 import { AppError, toAppError } from "../errors";
 import { getRuntime, type Runtime } from "../runtime";
+import { allows, PERMISSIONS, type Permission } from "../auth/roles";
+import { actorName, type ClientInfo, type Principal } from "../auth/service";
+import { bearerFrom, PEER_HEADER, PROTO_HEADER, sameOrigin, sessionTokenFrom } from "../auth/http";
 
-/**
- * Permissions are declared next to each handler; accounts and roles arrive with issue 8 (for now: local-only
- * panel). `agent:install` will be an admin's.
- */
-export type Permission =
-  "farm:read" | "agent:install" | "sim:fault" | "runbook:run" | "resource:create" | "settings:write";
-
+export type { Permission } from "../auth/roles";
 /** A handler's answer with another status than 200 (202 Accepted for a job that starts). */
 export class ApiResponse {
   constructor(
     readonly status: number,
     readonly body: unknown,
+    /** Extra headers (Set-Cookie of the sign-in routes). */
+    readonly headers: Array<[string, string]> = [],
   ) {}
 }
 
@@ -29,6 +28,14 @@ export interface RouteContext<Q, P, B = undefined> {
   params: P;
   request: Request;
   runtime: Runtime;
+  /** Who is asking (null only on public routes). */
+  principal: Principal | null;
+  /** The caller's address and browser, as the panel's server saw them. */
+  client: ClientInfo;
+  /** Whether the request came over HTTPS (the cookie is then Secure). */
+  https: boolean;
+  /** A further permission for part of the request (a forced promotion): 403 and audited when missing. */
+  require: (permission: Permission) => void;
 }
 
 type EmptySchema = z.ZodObject<Record<string, never>>;
@@ -69,26 +76,28 @@ function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.output<
   });
 }
 
-/**
- * A state-changing request must come from the panel's own pages: browsers send `Sec-Fetch-Site` and `Origin`
- * on cross-site requests, so a page elsewhere cannot make a visitor's browser POST here (CSRF). Clients
- * without a browser (curl, scripts) send neither and pass; issue 8 adds sessions and tokens.
- */
-function checkSameOrigin(request: Request): void {
-  const site = request.headers.get("sec-fetch-site");
-  const origin = request.headers.get("origin");
-  const host = request.headers.get("host");
-  const crossSite =
-    (site !== null && site !== "same-origin" && site !== "none") ||
-    (origin !== null && (host === null || origin.replace(/^https?:\/\//, "") !== host));
-  if (crossSite)
-    throw new AppError(
-      "FORBIDDEN",
-      `cross-site ${request.method} refused (origin ${origin ?? "?"}, site ${site ?? "?"})`,
-      {
-        userMessage: "Requests that change state must come from the panel's own pages.",
-      },
-    );
+/** Every route module's handlers, for the authorization matrix test (tests/integration/authz-matrix.test.ts). */
+export interface RouteDeclaration {
+  permission: Permission | "public";
+  stepUp: boolean;
+}
+const DECLARATION = Symbol.for("tandem.route");
+export function routeDeclaration(handler: unknown): RouteDeclaration | undefined {
+  return (handler as { [DECLARATION]?: RouteDeclaration } | undefined)?.[DECLARATION];
+}
+
+/** For `stepUp`: every request but a dry run (`"dryRun": true` in the body, or `?dryRun=true`). */
+export function unlessDryRun(input: { query: unknown; body: unknown }): boolean {
+  const inBody = (input.body as { dryRun?: unknown } | undefined)?.dryRun === true;
+  const inQuery = (input.query as { dryRun?: unknown } | undefined)?.dryRun === "true";
+  return !(inBody || inQuery);
+}
+
+/** Step-up: a proof of password (and code) within the last 5 minutes (lib/auth/service.ts). */
+function stepUpRequired(): AppError {
+  return new AppError("STEP_UP_REQUIRED", "step-up required", {
+    userMessage: "Confirm your password to do this.",
+  });
 }
 
 export function apiRoute<
@@ -96,48 +105,129 @@ export function apiRoute<
   P extends z.ZodType = EmptySchema,
   B extends z.ZodType = z.ZodUndefined,
 >(def: {
-  permission: Permission;
+  /** The permission the caller needs (lib/auth/roles.ts); "public": the sign-in and first-run routes only. */
+  permission: Permission | "public";
+  /**
+   * A dangerous action: the caller must have proved their password within the last 5 minutes (a dry run is not
+   * dangerous: pass a function that looks at the request).
+   */
+  stepUp?: boolean | ((input: { query: z.output<Q>; body: z.output<B> }) => boolean);
+  /** Whether the wrapper writes the audit entry (default: for every request that is not a GET). */
+  audit?: boolean;
   query?: Q;
   params?: P;
   body?: B;
   handler: (ctx: RouteContext<z.output<Q>, z.output<P>, z.output<B>>) => Promise<unknown>;
 }): (request: Request, context?: { params?: Promise<Record<string, string>> }) => Promise<Response> {
-  return async (request, context) => {
+  const route = async (request: Request, context?: { params?: Promise<Record<string, string>> }) => {
+    const url = new URL(request.url);
+    const client: ClientInfo = {
+      address: request.headers.get(PEER_HEADER) ?? "unknown",
+      userAgent: request.headers.get("user-agent") ?? "",
+    };
+    const https = request.headers.get(PROTO_HEADER) === "https";
+    const mutating = request.method !== "GET" && request.method !== "HEAD";
+    let principal: Principal | null = null;
+    let params: Record<string, string> = {};
+    let auditTarget: string | null = null;
+    const runtime = getRuntime();
+    const audit = async (result: "ok" | "refused" | "failed", detail: string) => {
+      if (!runtime?.audit) return;
+      await runtime.audit
+        .append({
+          actor: actorName(principal),
+          action: `${request.method} ${url.pathname}`,
+          target: auditTarget,
+          address: client.address,
+          result,
+          detail,
+        })
+        .catch((err: unknown) => console.error("audit: cannot append:", err));
+    };
+    const refuse = (permission: Permission) => {
+      if (!principal)
+        throw new AppError("UNAUTHENTICATED", `${request.method} ${url.pathname}: not signed in`);
+      if (principal.mustEnroll && permission !== "self:manage" && permission !== "farm:read")
+        throw new AppError("FORBIDDEN", `${principal.username} must set up two-factor sign-in first`, {
+          userMessage: "Set up two-factor sign-in first: an administrator requires it for your account.",
+          details: { rule: "two-factor sign-in required" },
+        });
+      if (!allows(principal.role, permission))
+        throw new AppError(
+          "FORBIDDEN",
+          `${principal.username} (${principal.role}) lacks ${permission} (${PERMISSIONS[permission]})`,
+          { userMessage: `This needs the ${PERMISSIONS[permission]} role.` },
+        );
+    };
     try {
-      const runtime = getRuntime();
       if (!runtime)
         throw new AppError("INTERNAL", "the panel runtime is not started (run the app through server.ts)");
-      if (request.method !== "GET" && request.method !== "HEAD") checkSameOrigin(request);
+      params = (await context?.params) ?? {};
+      auditTarget = Object.values(params).join("/") || null;
+      // Who: an API token (no cookie, so no CSRF), or the session cookie of a browser.
+      const bearer = bearerFrom(request.headers.get("authorization"));
+      if (bearer === null) throw new AppError("UNAUTHENTICATED", "malformed Authorization header");
+      if (bearer !== undefined) {
+        principal = await runtime.auth.authenticateToken(bearer);
+        if (!principal) throw new AppError("UNAUTHENTICATED", "unknown or revoked API token");
+      } else {
+        // A browser's request that changes state must come from the panel's own pages (CSRF), signed in or not.
+        if (mutating && !sameOrigin(request.headers))
+          throw new AppError(
+            "FORBIDDEN",
+            `cross-site ${request.method} refused (origin ${request.headers.get("origin") ?? "?"}, site ${request.headers.get("sec-fetch-site") ?? "?"})`,
+            { userMessage: "Requests that change state must come from the panel's own pages." },
+          );
+        const token = sessionTokenFrom(request.headers.get("cookie"));
+        principal = token ? await runtime.auth.authenticateSession(token) : null;
+      }
+      if (def.permission !== "public") refuse(def.permission);
       const query: z.output<Q> = validate(
         (def.query ?? z.object({}).strict()) as Q,
-        Object.fromEntries(new URL(request.url).searchParams),
+        Object.fromEntries(url.searchParams),
         "query",
       );
-      const params: z.output<P> = validate(
-        (def.params ?? z.object({}).strict()) as P,
-        (await context?.params) ?? {},
-        "path",
-      );
+      const validParams: z.output<P> = validate((def.params ?? z.object({}).strict()) as P, params, "path");
       const body: z.output<B> = def.body
         ? validateBody(def.body, await readJson(request))
         : (undefined as z.output<B>);
-      authorize(def.permission);
-      const result = await def.handler({ query, params, body, request, runtime });
-      if (result instanceof ApiResponse)
-        return Response.json(result.body, {
-          status: result.status,
-          headers: { "cache-control": "no-store" },
-        });
+      const needsStepUp =
+        typeof def.stepUp === "function" ? def.stepUp({ query, body }) : def.stepUp === true;
+      if (needsStepUp && (!principal || !runtime.auth.steppedUp(principal))) throw stepUpRequired();
+      const result = await def.handler({
+        query,
+        params: validParams,
+        body,
+        request,
+        runtime,
+        principal,
+        client,
+        https,
+        require: refuse,
+      });
+      if (mutating && def.audit !== false)
+        await audit("ok", String(result instanceof ApiResponse ? result.status : 200));
+      if (result instanceof ApiResponse) {
+        const headers = new Headers({ "cache-control": "no-store" });
+        for (const [k, v] of result.headers) headers.append(k, v);
+        return Response.json(result.body, { status: result.status, headers });
+      }
       return Response.json(result, { headers: { "cache-control": "no-store" } });
     } catch (err) {
       const error = toAppError(err);
       if (error.code === "INTERNAL") console.error("api:", err);
+      const refused = ["UNAUTHENTICATED", "FORBIDDEN", "STEP_UP_REQUIRED", "TOO_MANY_ATTEMPTS"].includes(
+        error.code,
+      );
+      // Every refused authorization is in the audit trail, reads included; other failures of changes too.
+      if ((refused || mutating) && def.audit !== false)
+        await audit(refused ? "refused" : "failed", `${error.httpStatus} ${error.code}: ${error.message}`);
       // Only what a client needs to act on: the field and rule of bad input; a conflict's rule, the job that holds
       // the lock and a refused plan's blockers. Never command output or paths.
       const details =
         error.code === "VALIDATION_FAILED"
           ? { field: error.details.field, rule: error.details.rule }
-          : error.code === "CONFLICT" && error.details.rule !== undefined
+          : (error.code === "CONFLICT" || error.code === "FORBIDDEN") && error.details.rule !== undefined
             ? {
                 rule: error.details.rule,
                 ...(error.details.jobId === undefined ? {} : { jobId: error.details.jobId }),
@@ -150,8 +240,9 @@ export function apiRoute<
       );
     }
   };
-}
-
-function authorize(_permission: Permission): void {
-  // Until accounts exist the panel listens on 127.0.0.1 only (lib/env.ts HOST); issue 8 enforces roles here.
+  const declaration: RouteDeclaration = {
+    permission: def.permission,
+    stepUp: def.stepUp !== undefined && def.stepUp !== false,
+  };
+  return Object.assign(route, { [DECLARATION]: declaration });
 }

@@ -60,6 +60,12 @@ export const ERROR_CODES = {
   CONFLICT: { http: 409, userMessage: "The request conflicts with the current state." },
   /** The caller is not allowed to do this. */
   FORBIDDEN: { http: 403, userMessage: "You are not allowed to do this." },
+  /** The request carries no valid session or API token (signed out, expired, revoked). */
+  UNAUTHENTICATED: { http: 401, userMessage: "Sign in first." },
+  /** A dangerous action needs the password (and code) again: the last proof is older than 5 minutes. */
+  STEP_UP_REQUIRED: { http: 403, userMessage: "Confirm your password to do this." },
+  /** Too many failed sign-ins or codes from this address or for this account; try again later. */
+  TOO_MANY_ATTEMPTS: { http: 429, userMessage: "Too many failed attempts; try again later." },
   /** A bug or an unexpected condition in Tandem itself. */
   INTERNAL: { http: 500, userMessage: "Internal error in Tandem." },
 } as const satisfies Record<string, { http: number; userMessage: string }>;

@@ -1,5 +1,6 @@
 import type { FarmChange } from "../farm/farm-service";
 import type { JobChange } from "../runbooks/engine";
+import type { Permission } from "../auth/roles";
 
 /** Server → browser events: typed invalidations; clients refetch through GET /api/farm. */
 export interface ServerToClientEvents {
@@ -12,5 +13,18 @@ export interface ServerToClientEvents {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no client → server events yet
 export interface ClientToServerEvents {}
 
-/** Every browser joins this room; per-host and per-VM rooms come with the detail pages. */
-export const FARM_ROOM = "farm";
+/**
+ * The permission each event needs, declared next to the events: a socket joins the room of every permission its
+ * principal holds (`roomOf`), and server.ts emits each event to its permission's room only. The Record type makes
+ * a new event without a declared permission a compile error; tests/integration/authz-matrix.test.ts checks each
+ * event against each role.
+ */
+export const EVENT_PERMISSIONS: Record<keyof ServerToClientEvents, Permission> = {
+  "farm:changed": "farm:read",
+  "job:changed": "farm:read",
+  "incident:changed": "farm:read",
+};
+
+export function roomOf(permission: Permission): string {
+  return `perm:${permission}`;
+}

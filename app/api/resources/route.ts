@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ApiResponse, apiRoute } from "@/lib/api/route";
+import { ApiResponse, apiRoute, unlessDryRun } from "@/lib/api/route";
 import { fieldErrors } from "@/lib/api/field-errors";
 import { ZCreateResourceRequest } from "@/lib/resources/create";
 import { createResource } from "@/lib/resources/service";
@@ -15,6 +15,7 @@ export const dynamic = "force-dynamic";
  */
 export const POST = apiRoute({
   permission: "resource:create",
+  stepUp: unlessDryRun,
   body: z.unknown(),
   handler: async ({ body, runtime }) => {
     const parsed = ZCreateResourceRequest.safeParse(body);

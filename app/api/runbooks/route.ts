@@ -1,4 +1,4 @@
-import { ApiResponse, apiRoute } from "@/lib/api/route";
+import { ApiResponse, apiRoute, unlessDryRun } from "@/lib/api/route";
 import { ZRunbookRequest } from "@/lib/runbooks/types";
 
 export const dynamic = "force-dynamic";
@@ -11,8 +11,11 @@ export const dynamic = "force-dynamic";
  */
 export const POST = apiRoute({
   permission: "runbook:run",
+  stepUp: unlessDryRun,
   body: ZRunbookRequest,
-  handler: async ({ body, runtime }) => {
+  handler: async ({ body, runtime, require }) => {
+    // Overriding the promotion gate (data loss accepted) is an admin's decision.
+    if (body.force) require("runbook:force");
     const result = await runtime.runbooks.submit(body);
     return "jobId" in result ? new ApiResponse(202, result) : result;
   },

@@ -14,7 +14,7 @@ export const dynamic = "force-dynamic";
  * plan; otherwise 202 `{ jobId, plan }`. A refused request: 400 `{ errors: [{ field, message }] }`.
  */
 export const POST = apiRoute({
-  permission: "resource:create",
+  permission: "vm:define",
   body: z.unknown(),
   handler: async ({ body, runtime }) => {
     const parsed = ZDefineVmRequest.safeParse(body);

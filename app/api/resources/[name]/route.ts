@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ApiResponse, apiRoute } from "@/lib/api/route";
+import { ApiResponse, apiRoute, unlessDryRun } from "@/lib/api/route";
 import { NAME_PATTERN } from "@/agents/protocol/validation";
 import { planDeleteResource } from "@/lib/resources/delete";
 
@@ -13,6 +13,7 @@ export const dynamic = "force-dynamic";
  */
 export const DELETE = apiRoute({
   permission: "resource:create",
+  stepUp: unlessDryRun,
   params: z.object({ name: z.string().regex(NAME_PATTERN, "must be a resource name") }).strict(),
   query: z
     .object({

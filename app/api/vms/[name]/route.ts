@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
  * it runs or a host does not answer; 404 for an unknown VM. `?dryRun=true` answers the plan and changes nothing.
  */
 export const DELETE = apiRoute({
-  permission: "resource:create",
+  permission: "vm:define",
   params: z.object({ name: z.string().regex(NAME_PATTERN, "must be a VM name") }).strict(),
   query: z.object({ dryRun: z.enum(["true", "false"]).default("false") }).strict(),
   handler: async ({ params, query, runtime }) => {

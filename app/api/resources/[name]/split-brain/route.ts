@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ApiResponse, apiRoute } from "@/lib/api/route";
+import { ApiResponse, apiRoute, unlessDryRun } from "@/lib/api/route";
 import { fieldErrors } from "@/lib/api/field-errors";
 import { NAME_PATTERN } from "@/agents/protocol/validation";
 import { recoverSplitBrain, ZSplitBrainRecovery } from "@/lib/monitor/split-brain";
@@ -12,7 +12,9 @@ export const dynamic = "force-dynamic";
  * dry run answers 200 `{ plan }`; otherwise 202 `{ jobId, plan }`. Refused: 400 `{ errors: [{ field, message }] }`.
  */
 export const POST = apiRoute({
-  permission: "runbook:run",
+  // Discarding one side's changes is a forced action: an admin's, with step-up.
+  permission: "runbook:force",
+  stepUp: unlessDryRun,
   params: z.object({ name: z.string().regex(NAME_PATTERN, "must be a resource name") }).strict(),
   body: z.unknown(),
   handler: async ({ params, body, runtime }) => {

@@ -1,0 +1,53 @@
+"use client";
+
+/**
+ * Every request the pages make to the API goes through `apiFetch`: a 401 (signed out, session expired or ended)
+ * goes to the sign-in page and back; a 403 STEP_UP_REQUIRED (a dangerous action, the password not proved in the
+ * last 5 minutes) opens the step-up dialog (components/step-up-dialog.tsx) and, once confirmed, sends the same
+ * request again.
+ */
+type StepUpOpener = () => Promise<boolean>;
+let openStepUp: StepUpOpener | null = null;
+
+/** The dialog registers itself here (one per page). */
+export function registerStepUp(opener: StepUpOpener): () => void {
+  openStepUp = opener;
+  return () => {
+    if (openStepUp === opener) openStepUp = null;
+  };
+}
+
+export function signInAgain(): void {
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(next === "/" ? "/login" : `/login?${new URLSearchParams({ next }).toString()}`);
+}
+
+async function errorCode(res: Response): Promise<string | null> {
+  try {
+    const body = (await res.clone().json()) as { error?: { code?: unknown } };
+    return typeof body.error?.code === "string" ? body.error.code : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function apiFetch(input: string, init?: RequestInit): Promise<Response> {
+  const res = await fetch(input, init);
+  if (res.status === 401 && !input.startsWith("/api/auth/")) {
+    signInAgain();
+    return res;
+  }
+  if (res.status === 403 && openStepUp && (await errorCode(res)) === "STEP_UP_REQUIRED") {
+    if (await openStepUp()) return fetch(input, init);
+  }
+  return res;
+}
+
+/** POST/PUT/PATCH/DELETE with a JSON body. */
+export function sendJson(method: string, input: string, body: unknown): Promise<Response> {
+  return apiFetch(input, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
