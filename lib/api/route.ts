@@ -80,6 +80,7 @@ function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.output<
 export interface RouteDeclaration {
   permission: Permission | "public";
   stepUp: boolean;
+  sessionOnly: boolean;
 }
 const DECLARATION = Symbol.for("tandem.route");
 export function routeDeclaration(handler: unknown): RouteDeclaration | undefined {
@@ -112,6 +113,8 @@ export function apiRoute<
    * dangerous: pass a function that looks at the request).
    */
   stepUp?: boolean | ((input: { query: z.output<Q>; body: z.output<B> }) => boolean);
+  /** For signed-in people only: an API token is refused (minting tokens, step-up, two-factor set-up, sign-out). */
+  sessionOnly?: boolean;
   /** Whether the wrapper writes the audit entry (default: for every request that is not a GET). */
   audit?: boolean;
   query?: Q;
@@ -182,6 +185,10 @@ export function apiRoute<
         principal = token ? await runtime.auth.authenticateSession(token) : null;
       }
       if (def.permission !== "public") refuse(def.permission);
+      if (def.sessionOnly && principal?.via === "token")
+        throw new AppError("FORBIDDEN", `${request.method} ${url.pathname} with an API token`, {
+          userMessage: "This is for a signed-in person, not an API token.",
+        });
       const query: z.output<Q> = validate(
         (def.query ?? z.object({}).strict()) as Q,
         Object.fromEntries(url.searchParams),
@@ -243,6 +250,7 @@ export function apiRoute<
   const declaration: RouteDeclaration = {
     permission: def.permission,
     stepUp: def.stepUp !== undefined && def.stepUp !== false,
+    sessionOnly: def.sessionOnly === true,
   };
   return Object.assign(route, { [DECLARATION]: declaration });
 }

@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   "runbook:force": "admin",
   /** Installing or upgrading a host's agent, adding hosts, pinning host keys. */
   "agent:install": "admin",
+  /** Reading settings that may hold secrets (a webhook URL is often one). */
+  "settings:read": "admin",
   /** Notification and retention settings, the two-factor requirement. */
   "settings:write": "admin",
   /** Accounts, roles, other people's sessions. */

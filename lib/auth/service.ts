@@ -231,6 +231,8 @@ export class AuthService {
         stage,
         address: client.address.slice(0, 100),
         userAgent: client.userAgent.slice(0, 300),
+        createdAt: new Date(this.now()),
+        lastSeenAt: new Date(this.now()),
         stepUpAt: proven ? new Date(this.now()) : null,
       },
     });

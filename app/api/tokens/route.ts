@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { ApiResponse, apiRoute } from "@/lib/api/route";
 import { ROLES } from "@/lib/auth/roles";
-import { AppError } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";
 
@@ -17,6 +16,8 @@ export const GET = apiRoute({
  */
 export const POST = apiRoute({
   permission: "self:manage",
+  // A token cannot mint tokens: a leaked one must not outlive its revocation.
+  sessionOnly: true,
   body: z
     .object({
       name: z
@@ -26,11 +27,6 @@ export const POST = apiRoute({
     })
     .strict(),
   handler: async ({ body, runtime, principal }) => {
-    // A token cannot mint tokens: a leaked one must not be able to outlive its revocation.
-    if (principal!.via === "token")
-      throw new AppError("FORBIDDEN", "a token creating a token", {
-        userMessage: "Create API tokens from a signed-in browser or the command line.",
-      });
     return new ApiResponse(201, await runtime.auth.createToken(principal!.userId, body));
   },
 });

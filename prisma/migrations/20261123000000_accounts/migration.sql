@@ -89,3 +89,15 @@ CREATE UNIQUE INDEX "AuditEntry_hash_key" ON "AuditEntry"("hash");
 -- CreateIndex
 CREATE INDEX "AuditEntry_at_idx" ON "AuditEntry"("at");
 
+
+-- The audit trail is append-only: the database itself refuses to change or remove an entry (the hash chain
+-- catches whoever drops these triggers first).
+CREATE TRIGGER "AuditEntry_no_update" BEFORE UPDATE ON "AuditEntry"
+BEGIN
+    SELECT RAISE(ABORT, 'audit entries are append-only');
+END;
+
+CREATE TRIGGER "AuditEntry_no_delete" BEFORE DELETE ON "AuditEntry"
+BEGIN
+    SELECT RAISE(ABORT, 'audit entries are append-only');
+END;

@@ -1,23 +1,18 @@
 import { z } from "zod";
 import { ApiResponse, apiRoute } from "@/lib/api/route";
 import { clearSessionCookies } from "@/lib/auth/http";
-import { AppError } from "@/lib/errors";
 
 export const dynamic = "force-dynamic";
 
 /** Signs out this browser, or with `{ everywhere: true }` every session of the account. */
 export const POST = apiRoute({
   permission: "self:manage",
+  sessionOnly: true,
   body: z.object({ everywhere: z.boolean().default(false) }).strict(),
   handler: async ({ body, runtime, principal, https }) => {
-    if (principal?.via !== "session" || !principal.sessionId)
-      throw new AppError("CONFLICT", "sign-out with an API token", {
-        userMessage: "API tokens do not sign out: revoke the token instead.",
-        details: { rule: "only a signed-in browser signs out" },
-      });
     const ended = body.everywhere
-      ? await runtime.auth.endUserSessions(principal.userId)
-      : (await runtime.auth.signOut(principal.sessionId), 1);
+      ? await runtime.auth.endUserSessions(principal!.userId)
+      : (await runtime.auth.signOut(principal!.sessionId!), 1);
     return new ApiResponse(
       200,
       { ended },

@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
  */
 export const POST = apiRoute({
   permission: "self:manage",
+  sessionOnly: true,
   audit: false,
   body: z.object({ password: z.string().min(1, "is required").max(256), code: ZCode.optional() }).strict(),
   handler: async ({ body, runtime, principal, client }) => {

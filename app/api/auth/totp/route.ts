@@ -10,12 +10,14 @@ export const dynamic = "force-dynamic";
  */
 export const POST = apiRoute({
   permission: "self:manage",
+  sessionOnly: true,
   handler: async ({ runtime, principal }) => runtime.auth.beginTotp(principal!.userId),
 });
 
 /** Turns two-factor off: `{ code }`, a current code (or a recovery code). */
 export const DELETE = apiRoute({
   permission: "self:manage",
+  sessionOnly: true,
   body: z.object({ code: ZCode }).strict(),
   handler: async ({ body, runtime, principal, client }) => {
     await runtime.auth.verifyOwnCode(principal!.userId, body.code, client.address);

@@ -17,7 +17,7 @@ const read = (db: Parameters<typeof readSetting>[0]) =>
 
 /** Where incidents are sent: `{ webhook: { enabled, url, minSeverity } | null, email: {...} | null }`; no password. */
 export const GET = apiRoute({
-  permission: "farm:read",
+  permission: "settings:read",
   handler: async ({ runtime }) => redactNotifications(await read(runtime.db)),
 });
 
