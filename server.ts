@@ -12,16 +12,11 @@ import { createDb } from "./lib/db";
 import { FarmService, type FarmHostSpec } from "./lib/farm/farm-service";
 import { InventoryStore } from "./lib/farm/inventory";
 import type { ResourceMeta } from "./lib/farm/view";
-import {
-  EVENT_PERMISSIONS,
-  roomOf,
-  type ClientToServerEvents,
-  type ServerToClientEvents,
-} from "./lib/realtime/events";
+import type { ClientToServerEvents, ServerToClientEvents } from "./lib/realtime/events";
 import { AuditLog } from "./lib/audit/log";
 import { AuthService } from "./lib/auth/service";
 import { SecretBox } from "./lib/auth/secret-box";
-import { allowSocketRequest, gateRequest, secureSockets } from "./lib/auth/gate";
+import { allowSocketRequest, emitEvent, gateRequest, secureSockets } from "./lib/auth/gate";
 import { forwardAuditToSyslog } from "./lib/audit/syslog";
 import { setRuntime } from "./lib/runtime";
 import { setupSimFarm } from "./lib/sim/sim-farm";
@@ -156,13 +151,9 @@ async function main(): Promise<void> {
     allowRequest: allowSocketRequest,
   });
   const stopSockets = secureSockets(io, auth);
-  const emit = <E extends keyof ServerToClientEvents>(
-    event: E,
-    ...args: Parameters<ServerToClientEvents[E]>
-  ) => io.to(roomOf(EVENT_PERMISSIONS[event])).emit(event, ...args);
-  farm.onChange((change) => emit("farm:changed", change));
-  runbooks.onChange((change) => emit("job:changed", change));
-  incidents.onChange(({ change, incident }) => emit("incident:changed", { id: incident.id, change }));
+  farm.onChange((change) => emitEvent(io, "farm:changed", change));
+  runbooks.onChange((change) => emitEvent(io, "job:changed", change));
+  incidents.onChange(({ change, incident }) => emitEvent(io, "incident:changed", { id: incident.id, change }));
   await farm.start();
   notifier.start();
   await monitor.start();

@@ -10,7 +10,12 @@ import type { Server, Socket } from "socket.io";
 import { bearerFrom, PEER_HEADER, PROTO_HEADER, sameOrigin, sessionTokenFrom } from "./http";
 import { allows, type Permission } from "./roles";
 import type { AuthService, Principal } from "./service";
-import { EVENT_PERMISSIONS, roomOf } from "../realtime/events";
+import {
+  EVENT_PERMISSIONS,
+  roomOf,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from "../realtime/events";
 
 const PUBLIC_PAGES = new Set(["/login", "/setup"]);
 
@@ -97,6 +102,15 @@ export async function gateRequest(
   return false;
 }
 
+/** Emits an event to the sockets whose role holds the event's permission (lib/realtime/events.ts). */
+export function emitEvent<E extends keyof ServerToClientEvents>(
+  io: Server<ClientToServerEvents, ServerToClientEvents>,
+  event: E,
+  ...args: Parameters<ServerToClientEvents[E]>
+): void {
+  io.to(roomOf(EVENT_PERMISSIONS[event])).emit(event, ...args);
+}
+
 /** socket.io's `allowRequest`: a browser's handshake must come from the panel's own pages; tools send a token. */
 export function allowSocketRequest(
   req: http.IncomingMessage,
@@ -117,7 +131,7 @@ interface SocketData {
  * its role holds, closes the sockets of ended sessions at once and re-checks every socket each minute (idle and
  * absolute timeouts, revoked tokens, changed roles).
  */
-export function secureSockets(io: Server, auth: AuthService): () => void {
+export function secureSockets(io: Server<ClientToServerEvents, ServerToClientEvents>, auth: AuthService): () => void {
   const principalOf = async (socket: Socket): Promise<Principal | null> => {
     const bearer = bearerFrom(socket.handshake.headers.authorization);
     if (bearer === null) return null;

@@ -211,18 +211,17 @@ export class AuthService {
       });
     }
     const stage = user.totpEnabled ? "password" : "full";
-    const sessionToken = await this.newSession(user.id, stage, client, stage === "full");
+    const sessionToken = await this.newSession(user.id, stage, client);
     if (stage === "full") await this.db.user.update({ where: { id: user.id }, data: { failedCount: 0 } });
     await audit("ok", stage === "full" ? "signed in" : "password accepted, code owed");
     return { stage, sessionToken, username: user.username };
   }
 
-  private async newSession(
-    userId: string,
-    stage: string,
-    client: ClientInfo,
-    proven: boolean,
-  ): Promise<string> {
+  /**
+   * A new session. Signing in does not count as step-up: the first dangerous action of every session asks for the
+   * password again, so a browser left signed in (or a stolen cookie) cannot fail over the farm without it.
+   */
+  private async newSession(userId: string, stage: string, client: ClientInfo): Promise<string> {
     const token = randomToken();
     await this.db.session.create({
       data: {
@@ -233,7 +232,6 @@ export class AuthService {
         userAgent: client.userAgent.slice(0, 300),
         createdAt: new Date(this.now()),
         lastSeenAt: new Date(this.now()),
-        stepUpAt: proven ? new Date(this.now()) : null,
       },
     });
     return token;
@@ -254,7 +252,7 @@ export class AuthService {
     const user = session.user;
     await this.checkCode(user, code, client.address, "auth.sign-in-code");
     await this.db.session.update({ where: { id: session.id }, data: { endedAt: new Date(this.now()) } });
-    return this.newSession(user.id, "full", client, true);
+    return this.newSession(user.id, "full", client);
   }
 
   /** Checks a TOTP or recovery code for `user` (rate limits and lockout apply); throws when wrong. */

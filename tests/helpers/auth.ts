@@ -23,8 +23,8 @@ export interface AuthPanel {
   audit: AuditLog;
   /** Ids of the test accounts by role (user names are the role names). */
   users: Record<Role, string>;
-  /** A fresh signed-in session's cookie value for the account `role`. */
-  signIn(role: Role): Promise<string>;
+  /** A fresh signed-in session's cookie value for the account `role`, stepped up unless told otherwise. */
+  signIn(role: Role, opts?: { stepUp?: boolean }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -64,9 +64,18 @@ export async function startAuthPanel(
     auth,
     audit,
     users: { admin, operator, viewer },
-    signIn: async (role) =>
-      (await auth.signIn({ username: role, password: PASSWORD }, { address: "10.0.0.9", userAgent: "vitest" }))
-        .sessionToken,
+    signIn: async (role, opts = {}) => {
+      const { sessionToken } = await auth.signIn(
+        { username: role, password: PASSWORD },
+        { address: "10.0.0.9", userAgent: "vitest" },
+      );
+      if (opts.stepUp !== false)
+        await db.session.update({
+          where: { id: crypto.createHash("sha256").update(sessionToken).digest("hex") },
+          data: { stepUpAt: new Date() },
+        });
+      return sessionToken;
+    },
     stop: async () => {
       service.stop();
       await db.$disconnect();

@@ -275,6 +275,17 @@ describe("per-object and per-action checks", () => {
 describe("step-up (S7)", () => {
   const route = (key: string) => routes.find((r) => r.key === key)!;
 
+  it("a fresh sign-in is not a step-up: the first dangerous action asks for the password", async () => {
+    const cookie = await panel.signIn("admin", { stepUp: false });
+    const r = route("POST /api/users");
+    const res = await callRoute(r.handler, "POST", r.path, {
+      cookie,
+      body: { username: "eager", password: "correct horse battery staple", role: "viewer" },
+    });
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ error: { code: "STEP_UP_REQUIRED" } });
+  });
+
   it("refuses dangerous actions whose password proof is older than 5 minutes, before anything runs; a dry run passes", async () => {
     const cookie = await panel.signIn("admin");
     await panel.db.session.updateMany({ data: { stepUpAt: new Date(Date.now() - 6 * 60_000) } });
