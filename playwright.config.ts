@@ -28,6 +28,16 @@ export default defineConfig({
       ],
     },
   },
+  // First a newcomer creates the first administrator (its session is saved); every other suite runs signed in.
+  projects: [
+    { name: "first-run", testMatch: /first-run\.spec\.ts/ },
+    {
+      name: "panel",
+      testIgnore: /first-run\.spec\.ts/,
+      dependencies: ["first-run"],
+      use: { storageState: ".tmp/e2e-state.json" },
+    },
+  ],
   webServer: {
     command: `rm -rf ${E2E_DATA_DIR} && node scripts/start.mjs`,
     url: `http://127.0.0.1:${PORT}/api/farm`,

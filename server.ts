@@ -153,7 +153,9 @@ async function main(): Promise<void> {
   const stopSockets = secureSockets(io, auth);
   farm.onChange((change) => emitEvent(io, "farm:changed", change));
   runbooks.onChange((change) => emitEvent(io, "job:changed", change));
-  incidents.onChange(({ change, incident }) => emitEvent(io, "incident:changed", { id: incident.id, change }));
+  incidents.onChange(({ change, incident }) =>
+    emitEvent(io, "incident:changed", { id: incident.id, change }),
+  );
   await farm.start();
   notifier.start();
   await monitor.start();

@@ -131,7 +131,10 @@ interface SocketData {
  * its role holds, closes the sockets of ended sessions at once and re-checks every socket each minute (idle and
  * absolute timeouts, revoked tokens, changed roles).
  */
-export function secureSockets(io: Server<ClientToServerEvents, ServerToClientEvents>, auth: AuthService): () => void {
+export function secureSockets(
+  io: Server<ClientToServerEvents, ServerToClientEvents>,
+  auth: AuthService,
+): () => void {
   const principalOf = async (socket: Socket): Promise<Principal | null> => {
     const bearer = bearerFrom(socket.handshake.headers.authorization);
     if (bearer === null) return null;

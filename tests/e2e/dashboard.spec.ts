@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { InvariantChecker } from "../../agents/sim/invariants";
 import { E2E_DATA_DIR } from "../../playwright.config";
 import { jobStatus } from "../helpers/jobs-api";

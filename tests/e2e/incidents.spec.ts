@@ -4,7 +4,8 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import type { APIRequestContext } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { InvariantChecker } from "../../agents/sim/invariants";
 import type { IncidentView } from "../../lib/monitor/types";
 import type { HistoryFigures } from "../../lib/monitor/availability";

@@ -91,7 +91,10 @@ export function apiRouteFiles(): Array<{ file: string; path: string }> {
       const full = path.join(dir, name);
       if (fs.statSync(full).isDirectory()) walk(full);
       else if (name === "route.ts")
-        out.push({ file: full, path: "/" + path.relative(path.join(ROOT, "app"), dir).split(path.sep).join("/") });
+        out.push({
+          file: full,
+          path: "/" + path.relative(path.join(ROOT, "app"), dir).split(path.sep).join("/"),
+        });
     }
   };
   walk(path.join(ROOT, "app", "api"));
@@ -100,7 +103,10 @@ export function apiRouteFiles(): Array<{ file: string; path: string }> {
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type Method = (typeof METHODS)[number];
-type Handler = (request: Request, context?: { params?: Promise<Record<string, string>> }) => Promise<Response>;
+type Handler = (
+  request: Request,
+  context?: { params?: Promise<Record<string, string>> },
+) => Promise<Response>;
 
 /** Calls a route module's handler as Next would, with the headers a same-origin browser (or a token) sends. */
 export async function callRoute(
@@ -123,7 +129,11 @@ export async function callRoute(
     Object.entries(opts.params ?? {}).filter(([k]) => routePath.includes(`[${k}]`)),
   );
   const pathname = routePath.replace(/\[(\w+)\]/g, (_, k: string) => encodeURIComponent(params[k] ?? ""));
-  const headers: Record<string, string> = { host: "panel", "x-tandem-peer": "10.0.0.9", "user-agent": "vitest" };
+  const headers: Record<string, string> = {
+    host: "panel",
+    "x-tandem-peer": "10.0.0.9",
+    "user-agent": "vitest",
+  };
   const origin = opts.origin === undefined ? "http://panel" : opts.origin;
   const site = opts.secFetchSite === undefined ? "same-origin" : opts.secFetchSite;
   if (method !== "GET" && origin !== null) headers.origin = origin;

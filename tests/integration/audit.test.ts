@@ -28,7 +28,11 @@ afterAll(async () => {
 const verifyCli = () =>
   spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/tandem.ts"), "audit-verify"], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: `file:${path.join(farm.dir, "tandem.db")}`, TANDEM_DATA_DIR: farm.dir },
+    env: {
+      ...process.env,
+      DATABASE_URL: `file:${path.join(farm.dir, "tandem.db")}`,
+      TANDEM_DATA_DIR: farm.dir,
+    },
     encoding: "utf8",
   });
 
@@ -46,12 +50,22 @@ describe("the audit trail", () => {
   it("records a change with who, what, target, when, where and the result, and a refusal", async () => {
     const handler = (await importRoute(`${ROOT}/app/api/settings/history/route.ts`)).PUT!;
     const cookie = await panel.signIn("admin");
-    expect((await callRoute(handler, "PUT", "/api/settings/history", { cookie, body: { retentionDays: 9 } })).status).toBe(200);
     expect(
-      (await callRoute(handler, "PUT", "/api/settings/history", { cookie: await panel.signIn("viewer"), body: { retentionDays: 1 } }))
+      (await callRoute(handler, "PUT", "/api/settings/history", { cookie, body: { retentionDays: 9 } }))
         .status,
+    ).toBe(200);
+    expect(
+      (
+        await callRoute(handler, "PUT", "/api/settings/history", {
+          cookie: await panel.signIn("viewer"),
+          body: { retentionDays: 1 },
+        })
+      ).status,
     ).toBe(403);
-    const entries = await panel.db.auditEntry.findMany({ where: { action: "PUT /api/settings/history" }, orderBy: { seq: "asc" } });
+    const entries = await panel.db.auditEntry.findMany({
+      where: { action: "PUT /api/settings/history" },
+      orderBy: { seq: "asc" },
+    });
     expect(entries.map((e) => [e.actor, e.result, e.address])).toEqual([
       ["admin", "ok", "10.0.0.9"],
       ["viewer", "refused", "10.0.0.9"],
@@ -113,13 +127,21 @@ describe("shipping to syslog", () => {
     await writeSetting(panel.db, "audit", { syslog: { host: "127.0.0.1", port } });
     const stop = forwardAuditToSyslog(panel.audit, panel.db, () => undefined);
     try {
-      await panel.audit.append({ actor: "ada\nforged line", action: "test.syslog", address: "local", result: "refused" });
+      await panel.audit.append({
+        actor: "ada\nforged line",
+        action: "test.syslog",
+        address: "local",
+        result: "refused",
+      });
       for (let i = 0; i < 50 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(received).toHaveLength(1);
       const msg = received[0]!;
       expect(msg).toMatch(/^<108>1 \d{4}-\d\d-\d\dT[\d:.]+Z \S+ tandem - audit - \{/);
       expect(msg.split("\n")).toHaveLength(1);
-      expect(JSON.parse(msg.slice(msg.indexOf("{")))).toMatchObject({ actor: "ada\nforged line", result: "refused" });
+      expect(JSON.parse(msg.slice(msg.indexOf("{")))).toMatchObject({
+        actor: "ada\nforged line",
+        result: "refused",
+      });
     } finally {
       stop();
       server.close();

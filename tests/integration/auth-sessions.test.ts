@@ -7,7 +7,14 @@
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTempSimFarm, type TempSimFarm } from "../helpers/sim";
-import { callRoute, importRoute, PASSWORD, startAuthPanel, type AuthPanel, type Method } from "../helpers/auth";
+import {
+  callRoute,
+  importRoute,
+  PASSWORD,
+  startAuthPanel,
+  type AuthPanel,
+  type Method,
+} from "../helpers/auth";
 import { ROOT } from "../helpers/sim";
 
 let farm: TempSimFarm;
@@ -20,9 +27,12 @@ const route = async (path: string, method: Method) => {
   if (!handler) throw new Error(`${method} ${path}: no handler`);
   return (opts: Parameters<typeof callRoute>[3] = {}) => callRoute(handler, method, path, opts);
 };
-const cookieOf = (res: { headers: Headers }) => /tandem_session=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+const cookieOf = (res: { headers: Headers }) =>
+  /tandem_session=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
 const codeAt = (secret: string, at: number) =>
-  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({ timestamp: at });
+  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({
+    timestamp: at,
+  });
 
 beforeAll(async () => {
   farm = createTempSimFarm();
@@ -59,7 +69,9 @@ describe("sign-in and the session cookie", () => {
       body: JSON.stringify({ username: "viewer", password: PASSWORD }),
     });
     const secure = await handler(request);
-    expect(secure.headers.get("set-cookie")).toMatch(/^__Host-tandem_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
+    expect(secure.headers.get("set-cookie")).toMatch(
+      /^__Host-tandem_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/,
+    );
   });
 
   it("refuses a wrong password and an unknown user alike, and a client-sent stage", async () => {
@@ -72,9 +84,13 @@ describe("sign-in and the session cookie", () => {
       (unknown.body as { error: { message: string } }).error.message,
     );
     expect(wrong.headers.get("set-cookie")).toBeNull();
-    const flagged = await login({ body: { username: "viewer", password: "not the password", stage: "full" } });
+    const flagged = await login({
+      body: { username: "viewer", password: "not the password", stage: "full" },
+    });
     expect(flagged.status).toBe(400);
-    expect(flagged.body).toMatchObject({ error: { details: { field: "stage", rule: "is not a known field" } } });
+    expect(flagged.body).toMatchObject({
+      error: { details: { field: "stage", rule: "is not a known field" } },
+    });
   });
 
   it("ends a session after the idle timeout and after the absolute timeout, however busy", async () => {
@@ -133,7 +149,10 @@ describe("two-factor sign-in (S6)", () => {
     const begin = await (await route("/api/auth/totp", "POST"))({ cookie });
     expect(begin.status, begin.text).toBe(200);
     secret = (begin.body as { secret: string }).secret;
-    expect(begin.body).toMatchObject({ uri: expect.stringMatching(/^otpauth:\/\/totp\//), qrDataUrl: expect.stringMatching(/^data:image\/png;base64,/) });
+    expect(begin.body).toMatchObject({
+      uri: expect.stringMatching(/^otpauth:\/\/totp\//),
+      qrDataUrl: expect.stringMatching(/^data:image\/png;base64,/),
+    });
     // The secret is stored sealed, never in clear.
     const row = await panel.db.user.findUniqueOrThrow({ where: { id: panel.users.operator } });
     expect(row.totpSecretEnc).not.toContain(secret);
@@ -148,7 +167,9 @@ describe("two-factor sign-in (S6)", () => {
 
   it("a password alone gives a session that can do nothing but send its code (skipped step refused)", async () => {
     offset = 60_000; // the next TOTP window: the set-up code was used
-    const login = await (await route("/api/auth/login", "POST"))({ body: { username: "operator", password: PASSWORD } });
+    const login = await (
+      await route("/api/auth/login", "POST")
+    )({ body: { username: "operator", password: PASSWORD } });
     expect(login.body).toMatchObject({ stage: "password" });
     const half = cookieOf(login)!;
     for (const [path, method] of [
@@ -158,13 +179,17 @@ describe("two-factor sign-in (S6)", () => {
     ] as const)
       expect((await (await route(path, method))({ cookie: half })).status, path).toBe(401);
     const runbooks = await route("/api/runbooks", "POST");
-    expect((await runbooks({ cookie: half, body: { kind: "switchover", from: "xen1", to: "xen2" } })).status).toBe(401);
+    expect(
+      (await runbooks({ cookie: half, body: { kind: "switchover", from: "xen1", to: "xen2" } })).status,
+    ).toBe(401);
     expect(await panel.db.job.count()).toBe(0);
   });
 
   it("accepts the code once: a replayed code is refused, and the half session is replaced by a new one", async () => {
     offset = 120_000;
-    const login = await (await route("/api/auth/login", "POST"))({ body: { username: "operator", password: PASSWORD } });
+    const login = await (
+      await route("/api/auth/login", "POST")
+    )({ body: { username: "operator", password: PASSWORD } });
     const half = cookieOf(login)!;
     const code = codeAt(secret, clock());
     const send = await route("/api/auth/code", "POST");
@@ -175,7 +200,11 @@ describe("two-factor sign-in (S6)", () => {
     expect((await (await route("/api/auth/me", "GET"))({ cookie: full })).status).toBe(200);
     // The pending session is spent; the same code again, with a new password step, is refused.
     expect((await send({ cookie: half, body: { code } })).status).toBe(401);
-    const again = cookieOf(await (await route("/api/auth/login", "POST"))({ body: { username: "operator", password: PASSWORD } }))!;
+    const again = cookieOf(
+      await (
+        await route("/api/auth/login", "POST")
+      )({ body: { username: "operator", password: PASSWORD } }),
+    )!;
     expect((await send({ cookie: again, body: { code } })).status).toBe(401);
     // A code without any password step.
     expect((await send({ body: { code: codeAt(secret, clock() + 30_000) } })).status).toBe(401);
@@ -197,11 +226,14 @@ describe("two-factor sign-in (S6)", () => {
     const send = await route("/api/auth/code", "POST");
     const login = await route("/api/auth/login", "POST");
     const half = cookieOf(await login({ body: { username: "operator", password: PASSWORD } }))!;
-    for (let i = 0; i < 8; i++) expect((await send({ cookie: half, body: { code: "123456" } })).status).toBe(401);
+    for (let i = 0; i < 8; i++)
+      expect((await send({ cookie: half, body: { code: "123456" } })).status).toBe(401);
     const locked = await send({ cookie: half, body: { code: codeAt(secret, clock()) } });
     expect(locked.status).toBe(429);
     expect((await login({ body: { username: "operator", password: PASSWORD } })).status).toBe(429);
-    expect(await panel.db.auditEntry.count({ where: { action: "account.locked", target: "operator" } })).toBe(1);
+    expect(await panel.db.auditEntry.count({ where: { action: "account.locked", target: "operator" } })).toBe(
+      1,
+    );
     offset += panel.auth.settings.lockMs + 60_000;
     const after = cookieOf(await login({ body: { username: "operator", password: PASSWORD } }))!;
     expect((await send({ cookie: after, body: { code: codeAt(secret, clock()) } })).status).toBe(200);
@@ -213,13 +245,18 @@ describe("two-factor sign-in (S6)", () => {
     expect(res.status, res.text).toBe(200);
     const admin = await panel.signIn("admin"); // an admin without two-factor
     const runbooks = await route("/api/runbooks", "POST");
-    const refused = await runbooks({ cookie: admin, body: { kind: "switchover", from: "xen1", to: "xen2", dryRun: true } });
+    const refused = await runbooks({
+      cookie: admin,
+      body: { kind: "switchover", from: "xen1", to: "xen2", dryRun: true },
+    });
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ error: { details: { rule: "two-factor sign-in required" } } });
     expect((await (await route("/api/farm", "GET"))({ cookie: admin })).status).toBe(200);
     expect((await (await route("/api/auth/totp", "POST"))({ cookie: admin })).status).toBe(200);
     // A viewer changes nothing: not concerned.
-    expect((await (await route("/api/tokens", "GET"))({ cookie: await panel.signIn("viewer") })).status).toBe(200);
+    expect((await (await route("/api/tokens", "GET"))({ cookie: await panel.signIn("viewer") })).status).toBe(
+      200,
+    );
     await panel.auth.setSecuritySettings({ requireTwoFactor: false });
   });
 });
@@ -233,8 +270,16 @@ describe("rate limit per address", () => {
         handler(
           new Request("http://panel/api/auth/login", {
             method: "POST",
-            headers: { host: "panel", origin: "http://panel", "x-tandem-peer": address, "content-type": "application/json" },
-            body: JSON.stringify({ username: ["viewer", "operator", "admin"][Math.floor(Math.random() * 3)], password }),
+            headers: {
+              host: "panel",
+              origin: "http://panel",
+              "x-tandem-peer": address,
+              "content-type": "application/json",
+            },
+            body: JSON.stringify({
+              username: ["viewer", "operator", "admin"][Math.floor(Math.random() * 3)],
+              password,
+            }),
           }),
         );
       for (let i = 0; i < 5; i++) expect((await from("192.0.2.66", "wrong password")).status).toBe(401);
@@ -256,7 +301,11 @@ describe("secrets never leave (S4)", () => {
       (await (await route("/api/users", "GET"))({ cookie })).text,
       (await (await route("/api/tokens", "GET"))({ cookie })).text,
       (await (await route("/api/auth/sessions", "GET"))({ cookie })).text,
-      (await (await route("/api/users/[id]/sessions", "GET"))({ cookie, params: { id: panel.users.operator } })).text,
+      (
+        await (
+          await route("/api/users/[id]/sessions", "GET")
+        )({ cookie, params: { id: panel.users.operator } })
+      ).text,
       (await (await route("/api/audit", "GET"))({ cookie, query: "limit=500" })).text,
       (await (await route("/api/auth/me", "GET"))({ cookie })).text,
     ].join("\n");

@@ -91,8 +91,13 @@ const PARAMS = { name: "nosuch", id: "x0" };
 
 let farm: TempSimFarm;
 let panel: AuthPanel;
-type Route = { key: string; path: string; method: Method; handler: NonNullable<Awaited<ReturnType<typeof importRoute>>[Method]> };
-let routes: Route[] = [];
+type Route = {
+  key: string;
+  path: string;
+  method: Method;
+  handler: NonNullable<Awaited<ReturnType<typeof importRoute>>[Method]>;
+};
+const routes: Route[] = [];
 
 beforeAll(async () => {
   farm = createTempSimFarm();
@@ -126,7 +131,8 @@ describe("the matrix: anonymous, viewer, operator, admin, an operator token", ()
   it("refuses below the expected role (401 anonymous, 403 signed in) and lets the rest through", async () => {
     const refusalsBefore = await panel.db.auditEntry.count({ where: { result: "refused" } });
     let refusals = 0;
-    const token = (await panel.auth.createToken(panel.users.admin, { name: "matrix", role: "operator" })).token;
+    const token = (await panel.auth.createToken(panel.users.admin, { name: "matrix", role: "operator" }))
+      .token;
     for (const r of routes) {
       const expected = EXPECTED[r.key]!;
       const body = r.method === "GET" ? undefined : {};
@@ -167,7 +173,9 @@ describe("the matrix: anonymous, viewer, operator, admin, an operator token", ()
     const snapshot = async () => {
       const db = panel.db;
       const rows = await Promise.all([
-        db.user.findMany({ select: { id: true, role: true, passwordHash: true, disabledAt: true, totpEnabled: true } }),
+        db.user.findMany({
+          select: { id: true, role: true, passwordHash: true, disabledAt: true, totpEnabled: true },
+        }),
         db.job.findMany(),
         db.jobStep.findMany(),
         db.incident.findMany(),
@@ -238,7 +246,10 @@ describe("per-object and per-action checks", () => {
   it("a user cannot revoke another user's token (IDOR): 404, and the token still works", async () => {
     const { token, id } = await panel.auth.createToken(panel.users.admin, { name: "admins", role: "viewer" });
     const r = route("DELETE /api/tokens/[id]");
-    const res = await callRoute(r.handler, "DELETE", r.path, { params: { id }, cookie: await panel.signIn("viewer") });
+    const res = await callRoute(r.handler, "DELETE", r.path, {
+      params: { id },
+      cookie: await panel.signIn("viewer"),
+    });
     expect(res.status).toBe(404);
     expect(await panel.auth.authenticateToken(token)).not.toBeNull();
   });
@@ -264,7 +275,11 @@ describe("per-object and per-action checks", () => {
   });
 
   it("a demoted user's token acts with the user's new role", async () => {
-    const user = await panel.auth.createUser({ username: "demoted", password: "correct horse battery staple", role: "admin" });
+    const user = await panel.auth.createUser({
+      username: "demoted",
+      password: "correct horse battery staple",
+      role: "admin",
+    });
     const { token } = await panel.auth.createToken(user.id, { name: "t", role: "admin" });
     await panel.auth.updateUser(user.id, { role: "viewer" });
     const r = route("GET /api/users");
@@ -291,9 +306,15 @@ describe("step-up (S7)", () => {
     await panel.db.session.updateMany({ data: { stepUpAt: new Date(Date.now() - 6 * 60_000) } });
     const dangerous: Array<[string, { body?: unknown; query?: string; params?: Record<string, string> }]> = [
       ["POST /api/runbooks", { body: { kind: "switchover", from: "xen1", to: "xen2" } }],
-      ["POST /api/resources/[name]/split-brain", { params: { name: "r1" }, body: { discard: "xen2", confirm: "xen2" } }],
+      [
+        "POST /api/resources/[name]/split-brain",
+        { params: { name: "r1" }, body: { discard: "xen2", confirm: "xen2" } },
+      ],
       ["DELETE /api/resources/[name]", { params: { name: "r4" } }],
-      ["POST /api/users", { body: { username: "newbie", password: "correct horse battery staple", role: "viewer" } }],
+      [
+        "POST /api/users",
+        { body: { username: "newbie", password: "correct horse battery staple", role: "viewer" } },
+      ],
       ["PUT /api/settings/security", { body: { requireTwoFactor: true } }],
     ];
     for (const [key, opts] of dangerous) {
@@ -312,7 +333,10 @@ describe("step-up (S7)", () => {
     expect(dry.status, dry.text).toBe(200);
 
     const stepUp = route("POST /api/auth/step-up");
-    const wrong = await callRoute(stepUp.handler, "POST", stepUp.path, { cookie, body: { password: "wrong password!!" } });
+    const wrong = await callRoute(stepUp.handler, "POST", stepUp.path, {
+      cookie,
+      body: { password: "wrong password!!" },
+    });
     expect(wrong.status).toBe(401);
     const right = await callRoute(stepUp.handler, "POST", stepUp.path, {
       cookie,

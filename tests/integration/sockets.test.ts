@@ -9,7 +9,11 @@ import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allowSocketRequest, emitEvent, secureSockets } from "../../lib/auth/gate";
 import type { Role } from "../../lib/auth/roles";
-import { EVENT_PERMISSIONS, type ClientToServerEvents, type ServerToClientEvents } from "../../lib/realtime/events";
+import {
+  EVENT_PERMISSIONS,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from "../../lib/realtime/events";
 import { createTempSimFarm, type TempSimFarm } from "../helpers/sim";
 import { startAuthPanel, type AuthPanel } from "../helpers/auth";
 
@@ -20,7 +24,9 @@ const EXPECTED: Record<keyof ServerToClientEvents, Role> = {
   "incident:changed": "viewer",
 };
 const SAMPLE: { [E in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[E]> } = {
-  "farm:changed": [{ kind: "host", host: "xen1" } as unknown as Parameters<ServerToClientEvents["farm:changed"]>[0]],
+  "farm:changed": [
+    { kind: "host", host: "xen1" } as unknown as Parameters<ServerToClientEvents["farm:changed"]>[0],
+  ],
   "job:changed": [{ jobId: "j1" } as unknown as Parameters<ServerToClientEvents["job:changed"]>[0]],
   "incident:changed": [{ id: "i1", change: "opened" }],
 };
@@ -94,7 +100,8 @@ describe("socket.io handshakes", () => {
       authorization: `Bearer ${(await panel.auth.createToken(panel.users.viewer, { name: "ws", role: "viewer" })).token}`,
     });
     expect(error).toBeNull();
-    for (const event of Object.keys(EXPECTED)) token.on(event as "farm:changed", () => (received[event] ??= []).push("token"));
+    for (const event of Object.keys(EXPECTED))
+      token.on(event as "farm:changed", () => (received[event] ??= []).push("token"));
     for (const [event, args] of Object.entries(SAMPLE))
       emitEvent(io, event as "incident:changed", ...(args as [{ id: string; change: "opened" }]));
     // Until every socket had every event (a polling client may take a round trip), then a little longer for strays.
@@ -104,7 +111,9 @@ describe("socket.io handshakes", () => {
     const RANK = { viewer: 1, operator: 2, admin: 3 };
     for (const [event, least] of Object.entries(EXPECTED)) {
       const expected = (["viewer", "operator", "admin"] as const).filter((r) => RANK[r] >= RANK[least]);
-      expect((received[event] ?? []).filter((r) => r !== "token").sort(), event).toEqual([...expected].sort());
+      expect((received[event] ?? []).filter((r) => r !== "token").sort(), event).toEqual(
+        [...expected].sort(),
+      );
       expect(received[event] ?? [], event).toContain("token");
     }
   });

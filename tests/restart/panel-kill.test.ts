@@ -57,16 +57,23 @@ async function startPanel(): Promise<void> {
     },
   });
   await waitFor(
-    async () => (await fetch(`http://127.0.0.1:${port}/api/farm`).catch(() => null))?.ok === true,
+    // 401 until signed in: the panel answers.
+    async () => [200, 401].includes((await fetch(`http://127.0.0.1:${port}/api/farm`).catch(() => null))?.status ?? 0),
     400_000, // the first start builds the web app
     "the panel to answer",
   );
 }
 
+/** The session of the administrator the test creates on first run (the panel's own pages send the same headers). */
+let cookie = "";
 const api = async (method: string, p: string, body?: unknown) => {
   const res = await fetch(`http://127.0.0.1:${port}${p}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: {
+      origin: `http://127.0.0.1:${port}`,
+      ...(cookie ? { cookie } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -80,6 +87,16 @@ const hostReachable = async (name: string) =>
 it("kill -9 of the panel during a failover's promotion, then npm start: a clear job state, never two Primaries", async () => {
   port = await freePort();
   await startPanel();
+  const password = "correct horse battery staple";
+  const setup = await fetch(`http://127.0.0.1:${port}/api/auth/setup`, {
+    method: "POST",
+    headers: { origin: `http://127.0.0.1:${port}`, "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password }),
+  });
+  expect(setup.status).toBe(201);
+  cookie = (setup.headers.get("set-cookie") ?? "").split(";")[0]!;
+  // Failover is a dangerous action: the password again (step-up), as the dialog would ask.
+  expect((await api("POST", "/api/auth/step-up", { password })).status).toBe(200);
   const store = new WorldStore(path.join(dataDir, "sim"));
   const checker = new InvariantChecker();
   const watch = setInterval(() => {

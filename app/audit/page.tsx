@@ -1,0 +1,7 @@
+import { AuditPage } from "@/components/audit";
+
+export const dynamic = "force-dynamic";
+
+export default function Page() {
+  return <AuditPage />;
+}

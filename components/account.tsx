@@ -1,0 +1,361 @@
+"use client";
+
+import { useFormatter, useTranslations } from "next-intl";
+import { useCallback, useEffect, useState } from "react";
+import { apiFetch, sendJson } from "./api-fetch";
+import { ErrorMessage } from "./error-message";
+import { PageHeader } from "./page-header";
+import { useMe } from "./user-menu";
+
+type ApiError = { code: string | null; message: string };
+type Token = {
+  id: string;
+  name: string;
+  prefix: string;
+  role: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+};
+type SessionRow = { ref: string; createdAt: string; lastSeenAt: string; address: string; userAgent: string };
+
+export async function apiError(res: Response): Promise<ApiError> {
+  const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  return { code: body.error?.code ?? null, message: body.error?.message ?? res.statusText };
+}
+
+export function Failure({ error, testId }: { error: ApiError | null; testId: string }) {
+  if (!error) return null;
+  return (
+    <p role="alert" data-testid={testId} className="text-sm text-red-700">
+      <ErrorMessage error={error} />
+    </p>
+  );
+}
+
+const input = "rounded border border-slate-300 px-2 py-1";
+const button = "rounded border border-slate-400 px-3 py-1 text-sm disabled:opacity-50";
+const section = "mb-6 rounded border border-slate-200 bg-white p-4";
+
+/** The signed-in account: two-factor sign-in, API tokens, open sessions. */
+export function AccountPage() {
+  const t = useTranslations("account");
+  const me = useMe();
+  return (
+    <main className="mx-auto max-w-4xl p-4 sm:p-6">
+      <PageHeader title={t("title")} links={[{ href: "/", label: t("backToFarm") }]} />
+      {me?.mustEnroll && (
+        <p
+          role="alert"
+          data-testid="must-enroll"
+          className="mb-4 rounded bg-amber-50 p-2 text-sm text-amber-900"
+        >
+          {t("mustEnroll")}
+        </p>
+      )}
+      {/* Remounted once the account is known: its state starts from the server's. */}
+      <TwoFactor key={String(me?.twoFactor)} enabled={me?.twoFactor ?? false} />
+      <Tokens ownRole={me?.role ?? "viewer"} />
+      <Sessions />
+    </main>
+  );
+}
+
+function TwoFactor({ enabled }: { enabled: boolean }) {
+  const t = useTranslations("account");
+  const [on, setOn] = useState(enabled);
+  const [setup, setSetup] = useState<{ secret: string; qrDataUrl: string } | null>(null);
+  const [code, setCode] = useState("");
+  const [recovery, setRecovery] = useState<string[] | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  return (
+    <section className={section} data-testid="two-factor">
+      <h2 className="mb-2 font-semibold">{t("twoFactorTitle")}</h2>
+      <p className="mb-2 text-sm text-slate-600">{on ? t("twoFactorOn") : t("twoFactorOff")}</p>
+      {recovery && (
+        <div className="mb-3 rounded bg-slate-50 p-2">
+          <p className="text-sm font-medium">{t("recoveryTitle")}</p>
+          <ul
+            className="grid grid-cols-2 gap-1 font-mono text-sm"
+            data-testid="recovery-codes"
+            translate="no"
+          >
+            {recovery.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {!on && !setup && (
+        <button
+          type="button"
+          className={button}
+          data-testid="totp-begin"
+          onClick={() => {
+            setError(null);
+            void apiFetch("/api/auth/totp", { method: "POST" }).then(async (res) =>
+              res.ok
+                ? setSetup((await res.json()) as { secret: string; qrDataUrl: string })
+                : setError(await apiError(res)),
+            );
+          }}
+        >
+          {t("twoFactorBegin")}
+        </button>
+      )}
+      {!on && setup && (
+        <div className="flex flex-wrap items-start gap-4">
+          <img src={setup.qrDataUrl} alt={t("qrAlt")} width={180} height={180} />
+          <div className="flex flex-col gap-2 text-sm">
+            <p>{t("twoFactorScan")}</p>
+            <code translate="no" data-testid="totp-secret" className="break-all">
+              {setup.secret}
+            </code>
+            <label>
+              {t("codeLabel")}{" "}
+              <input
+                className={input}
+                data-testid="totp-code"
+                inputMode="numeric"
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+              />
+            </label>
+            <button
+              type="button"
+              className={button}
+              data-testid="totp-confirm"
+              onClick={() => {
+                setError(null);
+                void sendJson("POST", "/api/auth/totp/confirm", { code }).then(async (res) => {
+                  if (!res.ok) return setError(await apiError(res));
+                  setRecovery(((await res.json()) as { recoveryCodes: string[] }).recoveryCodes);
+                  setOn(true);
+                  setSetup(null);
+                  setCode("");
+                });
+              }}
+            >
+              {t("twoFactorConfirm")}
+            </button>
+          </div>
+        </div>
+      )}
+      {on && (
+        <div className="flex items-center gap-2 text-sm">
+          <label>
+            {t("codeLabel")}{" "}
+            <input
+              className={input}
+              data-testid="totp-off-code"
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
+          </label>
+          <button
+            type="button"
+            className={button}
+            data-testid="totp-off"
+            onClick={() => {
+              setError(null);
+              void sendJson("DELETE", "/api/auth/totp", { code }).then(async (res) => {
+                if (!res.ok) return setError(await apiError(res));
+                setOn(false);
+                setRecovery(null);
+                setCode("");
+              });
+            }}
+          >
+            {t("twoFactorTurnOff")}
+          </button>
+        </div>
+      )}
+      <Failure error={error} testId="two-factor-error" />
+    </section>
+  );
+}
+
+const ROLE_ORDER = ["viewer", "operator", "admin"] as const;
+
+function Tokens({ ownRole }: { ownRole: (typeof ROLE_ORDER)[number] }) {
+  const t = useTranslations("account");
+  const tr = useTranslations("auth.role");
+  const format = useFormatter();
+  const [tokens, setTokens] = useState<Token[]>([]);
+  const [name, setName] = useState("");
+  const [role, setRole] = useState<string>("viewer");
+  const [created, setCreated] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const load = useCallback(() => {
+    void apiFetch("/api/tokens", { cache: "no-store" })
+      .then((r) => (r.ok ? (r.json() as Promise<{ tokens: Token[] }>) : { tokens: [] }))
+      .then((b) => setTokens(b.tokens));
+  }, []);
+  useEffect(load, [load]);
+  const roles = ROLE_ORDER.slice(0, ROLE_ORDER.indexOf(ownRole) + 1);
+  return (
+    <section className={section} data-testid="tokens">
+      <h2 className="mb-2 font-semibold">{t("tokensTitle")}</h2>
+      <p className="mb-2 text-sm text-slate-600">{t("tokensIntro")}</p>
+      {created && (
+        <p className="mb-2 rounded bg-emerald-50 p-2 text-sm" data-testid="token-created">
+          {t("tokenShownOnce")}{" "}
+          <code translate="no" className="break-all">
+            {created}
+          </code>
+        </p>
+      )}
+      <table className="mb-3 w-full text-left text-sm">
+        <thead>
+          <tr className="text-slate-500">
+            <th>{t("tokenName")}</th>
+            <th>{t("tokenRole")}</th>
+            <th>{t("created")}</th>
+            <th>{t("lastUsed")}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((tok) => (
+            <tr
+              key={tok.id}
+              data-testid={`token-${tok.name}`}
+              className={tok.revokedAt ? "text-slate-400" : ""}
+            >
+              <td>
+                <span translate="no">{tok.name}</span>{" "}
+                <code translate="no" className="text-xs">
+                  {tok.prefix}…
+                </code>
+              </td>
+              <td>{ROLE_ORDER.includes(tok.role as "viewer") ? tr(tok.role as "viewer") : tok.role}</td>
+              <td>{format.dateTime(new Date(tok.createdAt), { dateStyle: "short", timeStyle: "short" })}</td>
+              <td>
+                {tok.lastUsedAt
+                  ? format.dateTime(new Date(tok.lastUsedAt), { dateStyle: "short", timeStyle: "short" })
+                  : t("never")}
+              </td>
+              <td>
+                {tok.revokedAt ? (
+                  t("revoked")
+                ) : (
+                  <button
+                    type="button"
+                    className="text-red-700 underline"
+                    data-testid={`token-revoke-${tok.name}`}
+                    onClick={() =>
+                      void apiFetch(`/api/tokens/${encodeURIComponent(tok.id)}`, { method: "DELETE" }).then(
+                        load,
+                      )
+                    }
+                  >
+                    {t("revoke")}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        className="flex flex-wrap items-end gap-2 text-sm"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError(null);
+          void sendJson("POST", "/api/tokens", { name, role }).then(async (res) => {
+            if (!res.ok) return setError(await apiError(res));
+            setCreated(((await res.json()) as { token: string }).token);
+            setName("");
+            load();
+          });
+        }}
+      >
+        <label>
+          {t("tokenName")}{" "}
+          <input
+            className={input}
+            data-testid="token-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </label>
+        <label>
+          {t("tokenRole")}{" "}
+          <select
+            className={input}
+            data-testid="token-role"
+            value={role}
+            onChange={(e) => setRole(e.target.value)}
+          >
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {tr(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className={button} data-testid="token-create" disabled={name === ""}>
+          {t("tokenCreate")}
+        </button>
+      </form>
+      <Failure error={error} testId="token-error" />
+    </section>
+  );
+}
+
+export function SessionTable({ sessions }: { sessions: SessionRow[] }) {
+  const t = useTranslations("account");
+  const format = useFormatter();
+  return (
+    <table className="mb-3 w-full text-left text-sm">
+      <thead>
+        <tr className="text-slate-500">
+          <th>{t("signedInAt")}</th>
+          <th>{t("lastSeen")}</th>
+          <th>{t("address")}</th>
+          <th>{t("browser")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sessions.map((s) => (
+          <tr key={s.ref}>
+            <td>{format.dateTime(new Date(s.createdAt), { dateStyle: "short", timeStyle: "short" })}</td>
+            <td>{format.dateTime(new Date(s.lastSeenAt), { dateStyle: "short", timeStyle: "short" })}</td>
+            <td translate="no">{s.address}</td>
+            <td translate="no" className="max-w-xs truncate" title={s.userAgent}>
+              {s.userAgent}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Sessions() {
+  const t = useTranslations("account");
+  const [sessions, setSessions] = useState<SessionRow[]>([]);
+  useEffect(() => {
+    void apiFetch("/api/auth/sessions", { cache: "no-store" })
+      .then((r) => (r.ok ? (r.json() as Promise<{ sessions: SessionRow[] }>) : { sessions: [] }))
+      .then((b) => setSessions(b.sessions));
+  }, []);
+  return (
+    <section className={section} data-testid="sessions">
+      <h2 className="mb-2 font-semibold">{t("sessionsTitle")}</h2>
+      <SessionTable sessions={sessions} />
+      <button
+        type="button"
+        className={button}
+        data-testid="sign-out-everywhere"
+        onClick={() =>
+          void sendJson("POST", "/api/auth/logout", { everywhere: true }).finally(() =>
+            window.location.assign("/login"),
+          )
+        }
+      >
+        {t("signOutEverywhere")}
+      </button>
+    </section>
+  );
+}
