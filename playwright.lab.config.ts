@@ -8,6 +8,7 @@ const PORT = Number(process.env.TANDEM_LAB_PORT ?? 3126);
 export default defineConfig({
   ...base,
   testDir: "tests/lab-browser",
+  projects: [{ name: "lab" }],
   use: { ...base.use, baseURL: `http://127.0.0.1:${PORT}` },
   webServer: {
     command: "node --import tsx scripts/lab-panel.ts",

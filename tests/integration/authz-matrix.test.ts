@@ -131,6 +131,8 @@ describe("the matrix: anonymous, viewer, operator, admin, an operator token", ()
   it("refuses below the expected role (401 anonymous, 403 signed in) and lets the rest through", async () => {
     const refusalsBefore = await panel.db.auditEntry.count({ where: { result: "refused" } });
     let refusals = 0;
+    const texts: string[] = [];
+    const cookies: string[] = [];
     const token = (await panel.auth.createToken(panel.users.admin, { name: "matrix", role: "operator" }))
       .token;
     for (const r of routes) {
@@ -138,12 +140,14 @@ describe("the matrix: anonymous, viewer, operator, admin, an operator token", ()
       const body = r.method === "GET" ? undefined : {};
       for (const who of ["anonymous", "viewer", "operator", "admin", "token"] as const) {
         const cookie = who === "anonymous" || who === "token" ? undefined : await panel.signIn(who);
+        if (cookie) cookies.push(cookie);
         const res = await callRoute(r.handler, r.method, r.path, {
           params: PARAMS,
           body,
           ...(cookie ? { cookie } : {}),
           ...(who === "token" ? { bearer: token } : {}),
         });
+        texts.push(res.text);
         const code = (res.body as { error?: { code?: string } }).error?.code;
         const role: Role | null = who === "anonymous" ? null : who === "token" ? "operator" : who;
         const allowed = expected === "public" || (role !== null && RANK[role] >= RANK[expected]);
@@ -163,6 +167,14 @@ describe("the matrix: anonymous, viewer, operator, admin, an operator token", ()
         }
       }
     }
+    // S4: no answer holds a session, a token, a password hash, a sealed secret or key material.
+    const all = texts.join("\n");
+    for (const c of [...cookies, token]) expect(all).not.toContain(c);
+    for (const u of await panel.db.user.findMany()) {
+      expect(all).not.toContain(u.passwordHash);
+      if (u.totpSecretEnc) expect(all).not.toContain(u.totpSecretEnc);
+    }
+    expect(all).not.toMatch(/PRIVATE KEY|shared-secret|\$argon2|tdm_[\w-]{20}/);
     // Every refusal is in the audit trail.
     const refusalsAfter = await panel.db.auditEntry.count({ where: { result: "refused" } });
     expect(refusalsAfter - refusalsBefore).toBeGreaterThanOrEqual(refusals);

@@ -58,7 +58,8 @@ async function startPanel(): Promise<void> {
   });
   await waitFor(
     // 401 until signed in: the panel answers.
-    async () => [200, 401].includes((await fetch(`http://127.0.0.1:${port}/api/farm`).catch(() => null))?.status ?? 0),
+    async () =>
+      [200, 401].includes((await fetch(`http://127.0.0.1:${port}/api/farm`).catch(() => null))?.status ?? 0),
     400_000, // the first start builds the web app
     "the panel to answer",
   );
