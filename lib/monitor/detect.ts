@@ -147,6 +147,18 @@ export function detect(input: DetectInput, state: DetectState): Condition[] {
     if (verdict.condition) conditions.push(verdict.condition);
     else if (verdict.verdict === "unknown") hold(`host:${host.name}`);
   }
+  // A host whose SSH key is not the pinned one is refused (possibly a man in the middle): an incident of its own,
+  // open while the panel keeps refusing it; re-pinning is an administrator's decision.
+  for (const host of input.hosts)
+    if (host.error?.code === "HOST_KEY_CHANGED" || host.error?.code === "HOST_KEY_UNKNOWN")
+      conditions.push({
+        key: `hostkey:${host.name}`,
+        kind: "host-key-changed",
+        severity: "critical",
+        host: host.name,
+        summary: `${host.name} presented an SSH host key that is not the pinned one; the panel refuses it`,
+        detail: { error: host.error },
+      });
   // What a host reports counts once a full read completed since its session came up.
   const ready = (host: string) =>
     (verdicts.get(host) === "ok" || verdicts.get(host) === "hung") &&

@@ -7,6 +7,7 @@ export const INCIDENT_KINDS = [
   "host-unreachable",
   "mgmt-unreachable",
   "host-hung",
+  "host-key-changed",
   "drbd-disconnected",
   "split-brain",
   "disk-failed",
