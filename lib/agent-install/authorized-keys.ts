@@ -15,6 +15,11 @@ export function authorizedKeysLine(options: {
   /** Extra `serve` options, e.g. ["--hypervisor", "xen-xl"]; plain words only. */
   agentArgs?: string[];
   comment?: string;
+  /**
+   * The panel's address(es) as the host sees them: sshd accepts the key only from there (`from=`, an OpenSSH
+   * pattern list of addresses and CIDR blocks, e.g. "192.0.2.10" or "10.0.0.0/24,fd00::5").
+   */
+  from?: string;
 }): string {
   const agentPath = ZDevicePath.parse(options.agentPath ?? DEFAULT_AGENT_PATH);
   const nodePath = ZDevicePath.parse(options.nodePath ?? "/usr/bin/node");
@@ -38,5 +43,14 @@ export function authorizedKeysLine(options: {
     );
   }
   const comment = (options.comment ?? "tandem-panel").replace(/[^A-Za-z0-9@._-]/g, "");
-  return `restrict,command="${[nodePath, agentPath, "serve", ...args].join(" ")}" ${key[0]} ${comment}`;
+  if (options.from !== undefined && !/^[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*$/.test(options.from))
+    throw new AppError(
+      "VALIDATION_FAILED",
+      `from: ${JSON.stringify(options.from)} is not a list of addresses`,
+      {
+        details: { field: "from", rule: "IP addresses or CIDR blocks, comma-separated" },
+      },
+    );
+  const from = options.from === undefined ? "" : `,from="${options.from}"`;
+  return `restrict${from},command="${[nodePath, agentPath, "serve", ...args].join(" ")}" ${key[0]} ${comment}`;
 }

@@ -1,5 +1,7 @@
 /** Installing and upgrading the agent over SFTP to a real OpenSSH sshd, with the checksum checked on the host. */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ssh2 from "ssh2";
@@ -8,7 +10,7 @@ import { installAgent } from "../../lib/agent-install/install-agent";
 import { createSshTransport, type SshTransport } from "../../lib/transport/ssh";
 import { AGENT_VERSION } from "../../agents/protocol/version";
 import { PROTOCOL_VERSION } from "../../agents/protocol/methods";
-import { DIST } from "../helpers/sim";
+import { DIST, waitFor } from "../helpers/sim";
 import { sshTransportTo, startSshd, type SshdHandle } from "../helpers/sshd";
 
 let sshd: SshdHandle;
@@ -119,5 +121,100 @@ describe("authorizedKeysLine", () => {
     expect(() => authorizedKeysLine({ publicKey: "ssh-ed25519 AAAAC3Nz", agentArgs: ['x"; sh'] })).toThrow(
       /agentArgs/,
     );
+  });
+});
+
+/**
+ * S3: what the panel's key can do on a host, tried with the OpenSSH client as an attacker holding the key would:
+ * a shell command runs the agent instead, port forwarding and a terminal are refused, and from another address
+ * than the panel's the key does not log in at all.
+ */
+describe("S3: the panel's key on a host", () => {
+  /** `ssh [options] user@127.0.0.1 [command]`, as an attacker holding the panel's key would type it. */
+  const sshCli = (restricted: SshdHandle, keyFile: string, options: string[], command: string[] = []) =>
+    spawnSync(
+      "ssh",
+      [
+        "-i",
+        keyFile,
+        "-p",
+        String(restricted.port),
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "ConnectTimeout=5",
+        ...options,
+        `${restricted.username}@127.0.0.1`,
+        ...command,
+      ],
+      { encoding: "utf8", timeout: 20_000, input: "" },
+    );
+
+  it("runs only the agent: `id` is not run, forwarding and a terminal are refused; another address is refused", async () => {
+    const keys = ssh2.utils.generateKeyPairSync("ed25519");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-s3-"));
+    const keyFile = path.join(dir, "panel_key");
+    fs.writeFileSync(keyFile, keys.private, { mode: 0o600 });
+    const line = (from: string) =>
+      authorizedKeysLine({
+        publicKey: keys.public,
+        agentPath: path.join(DIST, "tandem-agent.js"),
+        nodePath: process.execPath,
+        agentArgs: ["--hypervisor", "xen-xl"],
+        from,
+      });
+    expect(line("127.0.0.1")).toMatch(/^restrict,from="127\.0\.0\.1",command="/);
+    const restricted = await startSshd({ authorizedKeys: [line("127.0.0.1")] });
+    try {
+      const id = sshCli(restricted, keyFile, [], ["id"]);
+      expect(id.stdout).not.toMatch(/uid=\d+/);
+      // The agent ran instead (it complains there is no xl on this machine), as sshd's log says.
+      expect(id.stderr).toContain("tandem-agent");
+      await waitFor(
+        () => restricted.log().includes("forced-command"),
+        5_000,
+        "sshd's forced-command log line",
+      );
+      // A remote forward (the host listening for the attacker) and a direct TCP channel through the host.
+      const remote = sshCli(restricted, keyFile, [
+        "-N",
+        "-o",
+        "ExitOnForwardFailure=yes",
+        "-R",
+        "0:127.0.0.1:22",
+      ]);
+      expect(remote.status).toBe(255);
+      expect(remote.stderr).toMatch(/remote port forwarding failed/i);
+      const direct = sshCli(restricted, keyFile, ["-W", `127.0.0.1:${restricted.port}`]);
+      expect(direct.status).toBe(255);
+      expect(direct.stderr).toMatch(/administratively prohibited/i);
+      expect(direct.stdout).not.toContain("SSH-2.0");
+      const pty = sshCli(restricted, keyFile, ["-tt"], ["id"]);
+      expect(pty.stderr).toMatch(/PTY allocation request failed/);
+      expect(pty.stdout).not.toMatch(/uid=\d+/);
+    } finally {
+      await restricted.stop();
+    }
+    const elsewhere = await startSshd({ authorizedKeys: [line("192.0.2.10")] });
+    try {
+      const refused = sshCli(elsewhere, keyFile, [], ["id"]);
+      expect(refused.status).toBe(255);
+      expect(refused.stderr).toMatch(/Permission denied/);
+    } finally {
+      await elsewhere.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("refuses a from= that is not a list of addresses", () => {
+    expect(() =>
+      authorizedKeysLine({ publicKey: "ssh-ed25519 AAAAC3Nz", from: '1.2.3.4",command="sh' }),
+    ).toThrow(/from/);
   });
 });

@@ -106,6 +106,31 @@ describe("host health", () => {
     expect(detect(input({}), newDetectState())).toEqual([]);
   });
 
+  it("a host presenting another SSH key is a critical host-key incident of its own, besides its reachability", () => {
+    const now = 100_000;
+    const error = { code: "HOST_KEY_CHANGED", message: "xen2: host key SHA256:a is not the pinned SHA256:b" };
+    const hosts = [
+      live("xen1", { lastHeardAt: now }),
+      live("xen2", { session: "down", downSince: now - 60_000, error }),
+    ];
+    const conditions = detect(input({ now, hosts }), newDetectState());
+    const key = conditions.find((c) => c.key === "hostkey:xen2");
+    expect(key).toMatchObject({
+      kind: "host-key-changed",
+      severity: "critical",
+      host: "xen2",
+      detail: { error },
+    });
+    expect(
+      kinds(
+        detect(
+          input({ now, hosts: [live("xen1", { lastHeardAt: now }), live("xen2", { lastHeardAt: now })] }),
+          newDetectState(),
+        ),
+      ),
+    ).toEqual([]);
+  });
+
   it("a session down for less than the grace is not reported yet, and holds what is open", () => {
     const now = 100_000;
     const hosts = [
