@@ -2,7 +2,7 @@
 
 import { useFormatter, useTranslations } from "next-intl";
 import { useCallback, useEffect, useState } from "react";
-import { apiFetch, sendJson } from "./api-fetch";
+import { apiFetch, sendJson, signOut } from "./api-fetch";
 import { ErrorMessage } from "./error-message";
 import { PageHeader } from "./page-header";
 import { useMe } from "./user-menu";
@@ -53,8 +53,8 @@ export function AccountPage() {
           {t("mustEnroll")}
         </p>
       )}
-      {/* Remounted once the account is known: its state starts from the server's. */}
-      <TwoFactor key={String(me?.twoFactor)} enabled={me?.twoFactor ?? false} />
+      {/* Once the account is known (after hydration): its state starts from the server's. */}
+      {me && <TwoFactor enabled={me.twoFactor} />}
       <Tokens ownRole={me?.role ?? "viewer"} />
       <Sessions />
     </main>
@@ -348,11 +348,7 @@ function Sessions() {
         type="button"
         className={button}
         data-testid="sign-out-everywhere"
-        onClick={() =>
-          void sendJson("POST", "/api/auth/logout", { everywhere: true }).finally(() =>
-            window.location.assign("/login"),
-          )
-        }
+        onClick={() => signOut(true)}
       >
         {t("signOutEverywhere")}
       </button>

@@ -17,7 +17,18 @@ export function registerStepUp(opener: StepUpOpener): () => void {
   };
 }
 
+/** Set once the page is leaving for good (signing out): a late 401 must not send it elsewhere. */
+let leaving = false;
+
+/** Signs this browser out (or everywhere) and goes to the sign-in page. */
+export function signOut(everywhere = false): void {
+  leaving = true;
+  void sendJson("POST", "/api/auth/logout", { everywhere }).finally(() => window.location.assign("/login"));
+}
+
 export function signInAgain(): void {
+  if (leaving) return;
+  leaving = true;
   const next = window.location.pathname + window.location.search;
   window.location.assign(next === "/" ? "/login" : `/login?${new URLSearchParams({ next }).toString()}`);
 }

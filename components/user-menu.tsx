@@ -2,7 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import { useEffect, useState } from "react";
-import { apiFetch, sendJson } from "./api-fetch";
+import { apiFetch, signOut } from "./api-fetch";
 
 export interface Me {
   username: string;
@@ -45,14 +45,7 @@ export function UserMenu() {
       <a href="/account" className="underline" data-testid="account-link">
         <span translate="no">{me.username}</span> ({t(`role.${me.role}`)})
       </a>
-      <button
-        type="button"
-        data-testid="sign-out"
-        className="underline"
-        onClick={() => {
-          void sendJson("POST", "/api/auth/logout", {}).finally(() => window.location.assign("/login"));
-        }}
-      >
+      <button type="button" data-testid="sign-out" className="underline" onClick={() => signOut()}>
         {t("signOut")}
       </button>
     </span>

@@ -45,11 +45,14 @@ test("accounts: users made by an admin, step-up, two-factor, API tokens, ending 
   await page.getByTestId("new-user-create").click();
   await expect(page.getByTestId("new-user-error")).toContainText("username");
 
-  // Adam's first dangerous change asks for his password (signing in is not enough); a wrong one is refused.
+  // Adam's first dangerous change (a new account) asks for his password: signing in is not enough; a wrong one is
+  // refused, the right one lets the change through.
   const adam = await signIn(browser, "adam");
   await expect(adam.getByTestId("user-menu")).toContainText("adam");
   await adam.goto("/settings/users");
-  await adam.getByTestId("require-two-factor").check();
+  await adam.getByTestId("new-user-name").fill("vic");
+  await adam.getByTestId("new-user-password").fill(PASSWORD);
+  await adam.getByTestId("new-user-create").click();
   const dialog = adam.getByTestId("step-up-dialog");
   await expect(dialog).toBeVisible();
   await adam.getByTestId("step-up-password").fill("not my password");
@@ -58,11 +61,12 @@ test("accounts: users made by an admin, step-up, two-factor, API tokens, ending 
   await adam.getByTestId("step-up-password").fill(PASSWORD);
   await adam.getByTestId("step-up-confirm").click();
   await expect(dialog).toBeHidden();
-  await expect(adam.getByTestId("require-two-factor")).toBeChecked();
-  // Within the 5 minutes, no dialog again.
-  await adam.getByTestId("require-two-factor").uncheck();
-  await expect(adam.getByTestId("require-two-factor")).not.toBeChecked();
+  await expect(adam.getByTestId("user-vic")).toBeVisible();
+  // Within the 5 minutes, no dialog again; requiring two-factor without having it is refused with the reason.
+  await adam.getByTestId("require-two-factor").click();
   await expect(dialog).toBeHidden();
+  await expect(adam.getByTestId("users-error")).toContainText("two-factor");
+  await expect(adam.getByTestId("require-two-factor")).not.toBeChecked();
 
   // Olga sets up two-factor sign-in; her next sign-in asks for the code.
   const olga = await signIn(browser, "olga");
