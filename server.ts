@@ -16,6 +16,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from "./lib/realtime/
 import { AuditLog } from "./lib/audit/log";
 import { AuthService } from "./lib/auth/service";
 import { SecretBox } from "./lib/auth/secret-box";
+import { OnboardingService } from "./lib/hosts/service";
 import { allowSocketRequest, emitEvent, gateRequest, secureSockets } from "./lib/auth/gate";
 import { forwardAuditToSyslog } from "./lib/audit/syslog";
 import { setRuntime } from "./lib/runtime";
@@ -116,15 +117,13 @@ async function main(): Promise<void> {
     panelUrl: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`,
   });
   const audit = new AuditLog(db, path.join(env.dataDir, "audit-head.json"));
-  const auth = new AuthService(
-    db,
-    audit,
-    SecretBox.open({ dataDir: env.dataDir, envKey: env.TANDEM_SECRET_KEY }),
-  );
+  const box = SecretBox.open({ dataDir: env.dataDir, envKey: env.TANDEM_SECRET_KEY });
+  const auth = new AuthService(db, audit, box);
   const stopSyslog = forwardAuditToSyslog(audit, db, log);
   setRuntime({
     auth,
     audit,
+    onboarding: new OnboardingService(db, box),
     farm,
     runbooks,
     monitor,

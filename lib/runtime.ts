@@ -7,6 +7,7 @@ import type { ResourceMeta } from "./farm/view";
 import type { WorldStore } from "../agents/sim/store";
 import type { AuthService } from "./auth/service";
 import type { AuditLog } from "./audit/log";
+import type { OnboardingService } from "./hosts/service";
 
 /**
  * The process-wide services, created once by server.ts. Next bundles route handlers separately from
@@ -24,6 +25,8 @@ export interface Runtime {
   auth: AuthService;
   /** The hash-chained audit trail (lib/audit). */
   audit: AuditLog;
+  /** Host onboarding: scan, pin, key pair, connection test (lib/hosts). */
+  onboarding: OnboardingService;
   /** The farm's resources and their mount points (the same list the farm service and the engine hold). */
   resources: ResourceMeta[];
   /** The simulated world, when the panel runs the simulated farm (absent for a real farm). */

@@ -7,7 +7,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const outdir = path.join(root, "agents", "dist");
+// TANDEM_AGENT_OUTDIR: build elsewhere (the reproducibility test builds twice without touching agents/dist).
+const outdir = process.env.TANDEM_AGENT_OUTDIR
+  ? path.resolve(process.env.TANDEM_AGENT_OUTDIR)
+  : path.join(root, "agents", "dist");
 fs.mkdirSync(outdir, { recursive: true });
 fs.writeFileSync(path.join(outdir, "package.json"), '{ "type": "commonjs" }\n');
 const common = {

@@ -32,7 +32,13 @@ export interface MonitorOptions {
 
 export const HISTORY_KEY = "history";
 
-const HOST_KINDS = new Set(["host-down", "host-unreachable", "mgmt-unreachable", "host-hung", "host-key-changed"]);
+const HOST_KINDS = new Set([
+  "host-down",
+  "host-unreachable",
+  "mgmt-unreachable",
+  "host-hung",
+  "host-key-changed",
+]);
 const POLICY_REFRESH_MS = 10_000;
 
 export class Monitor {

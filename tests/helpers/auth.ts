@@ -9,6 +9,7 @@ import { AuditLog } from "../../lib/audit/log";
 import { SecretBox } from "../../lib/auth/secret-box";
 import { AuthService, DEFAULT_AUTH_SETTINGS, type AuthSettings } from "../../lib/auth/service";
 import type { Role } from "../../lib/auth/roles";
+import { OnboardingService } from "../../lib/hosts/service";
 import type { Db } from "../../lib/db";
 import { setRuntime, type Runtime } from "../../lib/runtime";
 import { ROOT, type TempSimFarm } from "./sim";
@@ -35,18 +36,14 @@ export async function startAuthPanel(
 ): Promise<AuthPanel> {
   const db = migratedDb(farm);
   const audit = new AuditLog(db, path.join(farm.dir, "audit-head.json"));
-  const auth = new AuthService(
-    db,
-    audit,
-    SecretBox.fromKey(crypto.randomBytes(32)),
-    { ...DEFAULT_AUTH_SETTINGS, ...settings },
-    clock,
-  );
+  const box = SecretBox.fromKey(crypto.randomBytes(32));
+  const auth = new AuthService(db, audit, box, { ...DEFAULT_AUTH_SETTINGS, ...settings }, clock);
   const { service, engine } = startPanel(farm, db);
   await service.start();
   const runtime: Runtime = {
     auth,
     audit,
+    onboarding: new OnboardingService(db, box),
     farm: service,
     runbooks: engine,
     db,

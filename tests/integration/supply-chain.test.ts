@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -51,14 +52,32 @@ describe("supply chain", () => {
   }, 60_000);
 
   it("the agent bundle is reproducible: two builds are identical", () => {
+    // Two builds into two fresh directories (agents/dist, which other tests run, is left alone).
     const digest = () => {
-      const r = spawnSync(process.execPath, ["scripts/build-agent.mjs"], { cwd: ROOT, encoding: "utf8" });
-      expect(r.status, r.stderr).toBe(0);
-      return crypto
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-agent-build-"));
+      try {
+        const r = spawnSync(process.execPath, ["scripts/build-agent.mjs"], {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: { ...process.env, TANDEM_AGENT_OUTDIR: outdir },
+        });
+        expect(r.status, r.stderr).toBe(0);
+        return crypto
+          .createHash("sha256")
+          .update(fs.readFileSync(path.join(outdir, "tandem-agent.js")))
+          .digest("hex");
+      } finally {
+        fs.rmSync(outdir, { recursive: true, force: true });
+      }
+    };
+    const first = digest();
+    expect(first).toBe(digest());
+    // And the same as the bundle the panel installs.
+    expect(first).toBe(
+      crypto
         .createHash("sha256")
         .update(fs.readFileSync(path.join(ROOT, "agents/dist/tandem-agent.js")))
-        .digest("hex");
-    };
-    expect(digest()).toBe(digest());
+        .digest("hex"),
+    );
   }, 60_000);
 });
