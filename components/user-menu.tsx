@@ -40,6 +40,9 @@ export function UserMenu() {
           <a href="/audit" className="underline">
             {t("auditLink")}
           </a>
+          <a href="/settings/hosts" className="underline" data-testid="hosts-link">
+            {t("hostsLink")}
+          </a>
         </>
       )}
       <a href="/account" className="underline" data-testid="account-link">

@@ -3,13 +3,18 @@
  * sshd whose only allowed command is the agent. The panel's side reaches them over real SSH with pinned keys.
  */
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentClient } from "../../lib/agent-client/client";
 import type { AppError } from "../../lib/errors";
 import { FarmService } from "../../lib/farm/farm-service";
 import { createSshTransport } from "../../lib/transport/ssh";
+import { createDb } from "../../lib/db";
+import { SecretBox } from "../../lib/auth/secret-box";
+import { OnboardingService, ZOnboardRequest } from "../../lib/hosts/service";
 import { r5Request } from "../helpers/resources";
 import { waitFor, waitForWholeFarm } from "../helpers/sim";
 
@@ -494,6 +499,51 @@ describe("a new resource pair in the lab, over real SSH", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 600_000);
+});
+
+describe("onboarding a lab host over real SSH (issue 8)", () => {
+  it("xen1's key is read and pinned only with its fingerprint confirmed; the panel's own key, restricted to the panel's address, reaches the agent; a swapped host behind the address is refused", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-lab-onboard-"));
+    const url = `file:${path.join(dir, "tandem.db")}`;
+    execFileSync(
+      process.execPath,
+      [path.resolve(import.meta.dirname, "../../scripts/prisma.mjs"), "migrate", "deploy"],
+      {
+        env: { ...process.env, DATABASE_URL: url },
+        stdio: "pipe",
+      },
+    );
+    const db = createDb(url);
+    const xen1 = lab.hosts.find((h) => h.name === "xen1")!;
+    const xen2 = lab.hosts.find((h) => h.name === "xen2")!;
+    const keysFile = path.resolve(import.meta.dirname, "../../.tmp/lab/xen1/authorized_keys");
+    const before = fs.readFileSync(keysFile, "utf8");
+    try {
+      const onboarding = new OnboardingService(db, SecretBox.fromKey(crypto.randomBytes(32)));
+      const scanned = await onboarding.scan(
+        ZOnboardRequest.parse({ name: "xen1", address: xen1.address, user: lab.user }),
+      );
+      expect(scanned.presented.fingerprint).toBe(xen1.hostKeySha256);
+      await expect(onboarding.pin("xen1", xen2.hostKeySha256, "lab")).rejects.toMatchObject({
+        code: "VALIDATION_FAILED",
+      });
+      const { authorizedKeysLine: line } = await onboarding.pin("xen1", xen1.hostKeySha256, "lab");
+      // The panel's address as the lab host saw it: the key works from there only.
+      expect(line).toContain(`restrict,from="${lab.panelAddress}",command=`);
+      // The administrator installs it; the lab's agent command (bound to the simulated world) is the forced one.
+      const labCommand = /command="[^"]*"/.exec(before)![0];
+      fs.appendFileSync(keysFile, line.replace(/command="[^"]*"/, labCommand) + "\n");
+      expect(await onboarding.test("xen1")).toMatchObject({ status: "ready" });
+      // Another machine answers at xen1's address (here: xen2's, as after an address takeover): refused.
+      await db.managedHost.update({ where: { name: "xen1" }, data: { address: xen2.address } });
+      await expect(onboarding.test("xen1")).rejects.toMatchObject({ code: "HOST_KEY_CHANGED" });
+      expect((await onboarding.list())[0]).toMatchObject({ status: "key-changed" });
+    } finally {
+      fs.writeFileSync(keysFile, before, { mode: 0o600 });
+      await db.$disconnect();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("faults in the lab (last: they leave xen2 without its Primary)", () => {
