@@ -5,7 +5,7 @@
  * connect; it never leaves the panel's process.
  */
 import net from "node:net";
-import { Client, utils as sshUtils } from "ssh2";
+import ssh2, { Client } from "ssh2";
 import { AppError } from "../errors";
 import { fingerprintSha256 } from "../transport/host-key";
 
@@ -82,6 +82,7 @@ export function scanHostKey(address: string, port: number, timeoutMs = 10_000): 
 
 /** A new Ed25519 key pair for one host: the private key in OpenSSH format, the public key as one line. */
 export function newHostKeyPair(comment: string): { privateKey: string; publicKey: string } {
-  const keys = sshUtils.generateKeyPairSync("ed25519", { comment });
+  // (ssh2 is CommonJS: under Node's ESM loader only its default export carries `utils`.)
+  const keys = ssh2.utils.generateKeyPairSync("ed25519", { comment });
   return { privateKey: keys.private, publicKey: keys.public };
 }
