@@ -2,12 +2,11 @@
 
 import { useFormatter, useTranslations } from "next-intl";
 import { useCallback, useEffect, useState } from "react";
-import { apiFetch, sendJson, signOut } from "./api-fetch";
-import { ErrorMessage } from "./error-message";
+import { apiError, apiFetch, sendJson, signOut, type ApiError } from "./api-fetch";
+import { Failure } from "./error-message";
 import { PageHeader } from "./page-header";
 import { useMe } from "./user-menu";
 
-type ApiError = { code: string | null; message: string };
 type Token = {
   id: string;
   name: string;
@@ -18,20 +17,6 @@ type Token = {
   revokedAt: string | null;
 };
 type SessionRow = { ref: string; createdAt: string; lastSeenAt: string; address: string; userAgent: string };
-
-export async function apiError(res: Response): Promise<ApiError> {
-  const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-  return { code: body.error?.code ?? null, message: body.error?.message ?? res.statusText };
-}
-
-export function Failure({ error, testId }: { error: ApiError | null; testId: string }) {
-  if (!error) return null;
-  return (
-    <p role="alert" data-testid={testId} className="text-sm text-red-700">
-      <ErrorMessage error={error} />
-    </p>
-  );
-}
 
 const input = "rounded border border-slate-300 px-2 py-1";
 const button = "rounded border border-slate-400 px-3 py-1 text-sm disabled:opacity-50";
@@ -111,67 +96,86 @@ function TwoFactor({ enabled }: { enabled: boolean }) {
             <code translate="no" data-testid="totp-secret" className="break-all">
               {setup.secret}
             </code>
-            <label>
-              {t("codeLabel")}{" "}
-              <input
-                className={input}
-                data-testid="totp-code"
-                inputMode="numeric"
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-              />
-            </label>
-            <button
-              type="button"
-              className={button}
-              data-testid="totp-confirm"
-              onClick={() => {
-                setError(null);
-                void sendJson("POST", "/api/auth/totp/confirm", { code }).then(async (res) => {
-                  if (!res.ok) return setError(await apiError(res));
-                  setRecovery(((await res.json()) as { recoveryCodes: string[] }).recoveryCodes);
-                  setOn(true);
-                  setSetup(null);
-                  setCode("");
-                });
+            <CodeAction
+              testId="totp"
+              buttonTestId="totp-confirm"
+              label={t("twoFactorConfirm")}
+              code={code}
+              setCode={setCode}
+              send={() => sendJson("POST", "/api/auth/totp/confirm", { code })}
+              done={async (res) => {
+                setRecovery(((await res.json()) as { recoveryCodes: string[] }).recoveryCodes);
+                setOn(true);
+                setSetup(null);
               }}
-            >
-              {t("twoFactorConfirm")}
-            </button>
+              onError={setError}
+            />
           </div>
         </div>
       )}
       {on && (
         <div className="flex items-center gap-2 text-sm">
-          <label>
-            {t("codeLabel")}{" "}
-            <input
-              className={input}
-              data-testid="totp-off-code"
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-            />
-          </label>
-          <button
-            type="button"
-            className={button}
-            data-testid="totp-off"
-            onClick={() => {
-              setError(null);
-              void sendJson("DELETE", "/api/auth/totp", { code }).then(async (res) => {
-                if (!res.ok) return setError(await apiError(res));
-                setOn(false);
-                setRecovery(null);
-                setCode("");
-              });
+          <CodeAction
+            testId="totp-off"
+            buttonTestId="totp-off"
+            label={t("twoFactorTurnOff")}
+            code={code}
+            setCode={setCode}
+            send={() => sendJson("DELETE", "/api/auth/totp", { code })}
+            done={() => {
+              setOn(false);
+              setRecovery(null);
             }}
-          >
-            {t("twoFactorTurnOff")}
-          </button>
+            onError={setError}
+          />
         </div>
       )}
       <Failure error={error} testId="two-factor-error" />
     </section>
+  );
+}
+
+/** A code field and the button that sends it (turning two-factor on with a first code, or off). */
+function CodeAction(props: {
+  /** Test ids: `<testId>-code` for the field, `buttonTestId` for the button. */
+  testId: string;
+  buttonTestId: string;
+  label: string;
+  code: string;
+  setCode: (code: string) => void;
+  send: () => Promise<Response>;
+  done: (res: Response) => void | Promise<void>;
+  onError: (error: ApiError | null) => void;
+}) {
+  const t = useTranslations("account");
+  return (
+    <>
+      <label>
+        {t("codeLabel")}{" "}
+        <input
+          className={input}
+          data-testid={`${props.testId}-code`}
+          inputMode="numeric"
+          value={props.code}
+          onChange={(e) => props.setCode(e.target.value)}
+        />
+      </label>
+      <button
+        type="button"
+        className={button}
+        data-testid={props.buttonTestId}
+        onClick={() => {
+          props.onError(null);
+          void props.send().then(async (res) => {
+            if (!res.ok) return props.onError(await apiError(res));
+            await props.done(res);
+            props.setCode("");
+          });
+        }}
+      >
+        {props.label}
+      </button>
+    </>
   );
 }
 

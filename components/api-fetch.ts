@@ -54,6 +54,20 @@ export async function apiFetch(input: string, init?: RequestInit): Promise<Respo
   return res;
 }
 
+/** An API error as the pages show it: its code (worded by the page) and the server's message. */
+export type ApiError = { code: string | null; message: string; field?: string };
+
+export async function apiError(res: Response): Promise<ApiError> {
+  const body = (await res.json().catch(() => ({}))) as {
+    error?: { code?: string; message?: string; details?: { field?: string } };
+  };
+  return {
+    code: body.error?.code ?? null,
+    message: body.error?.message ?? res.statusText,
+    ...(body.error?.details?.field ? { field: body.error.details.field } : {}),
+  };
+}
+
 /** POST/PUT/PATCH/DELETE with a JSON body. */
 export function sendJson(method: string, input: string, body: unknown): Promise<Response> {
   return apiFetch(input, {

@@ -2,22 +2,13 @@
 
 import { useFormatter, useTranslations } from "next-intl";
 import { useCallback, useEffect, useState } from "react";
-import { apiFetch, sendJson } from "./api-fetch";
-import { apiError, Failure } from "./account";
+import { apiError, apiFetch, sendJson, type ApiError } from "./api-fetch";
+import { Failure } from "./error-message";
+import type { AuditRecord } from "@/lib/audit/log";
 import { PageHeader } from "./page-header";
 
-type Entry = {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  address: string | null;
-  result: string;
-  detail: string | null;
-};
+type Entry = Omit<AuditRecord, "at" | "prevHash" | "hash"> & { at: string };
 type Verdict = { ok: true; entries: number } | { ok: false; entries: number; seq: number; reason: string };
-type ApiError = { code: string | null; message: string };
 
 const input = "rounded border border-slate-300 px-2 py-1";
 const button = "rounded border border-slate-400 px-3 py-1 text-sm disabled:opacity-50";

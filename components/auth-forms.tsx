@@ -2,22 +2,9 @@
 
 import { useTranslations } from "next-intl";
 import { useState, type ReactNode } from "react";
-import { sendJson } from "./api-fetch";
-import { ErrorMessage } from "./error-message";
+import { apiError, sendJson, type ApiError } from "./api-fetch";
+import { Failure } from "./error-message";
 import { LanguageSwitcher } from "./language-switcher";
-
-type ApiError = { code: string | null; message: string; field?: string };
-
-async function errorOf(res: Response): Promise<ApiError> {
-  const body = (await res.json().catch(() => ({}))) as {
-    error?: { code?: string; message?: string; details?: { field?: string } };
-  };
-  return {
-    code: body.error?.code ?? null,
-    message: body.error?.message ?? res.statusText,
-    ...(body.error?.details?.field ? { field: body.error.details.field } : {}),
-  };
-}
 
 /** Where to go after signing in: a path on this panel only (never another site). */
 function nextPath(): string {
@@ -65,15 +52,6 @@ function Input(props: {
   );
 }
 
-function Failure({ error }: { error: ApiError | null }) {
-  if (!error) return null;
-  return (
-    <p role="alert" data-testid="auth-error" className="text-sm text-red-700">
-      <ErrorMessage error={error} />
-    </p>
-  );
-}
-
 /** First run: the first administrator (the page exists only while there is none). */
 export function SetupForm() {
   const t = useTranslations("auth");
@@ -93,7 +71,7 @@ export function SetupForm() {
           void sendJson("POST", "/api/auth/setup", { username, password }).then(async (res) => {
             setBusy(false);
             if (res.ok) window.location.assign("/");
-            else setError(await errorOf(res));
+            else setError(await apiError(res));
           });
         }}
       >
@@ -127,7 +105,7 @@ export function SetupForm() {
             {t("passwordsDiffer")}
           </p>
         )}
-        <Failure error={error} />
+        <Failure error={error} testId="auth-error" />
         <button
           type="submit"
           data-testid="setup-submit"
@@ -158,7 +136,7 @@ export function LoginForm() {
         ? await sendJson("POST", "/api/auth/login", { username, password })
         : await sendJson("POST", "/api/auth/code", { code });
     setBusy(false);
-    if (!res.ok) return setError(await errorOf(res));
+    if (!res.ok) return setError(await apiError(res));
     const body = (await res.json()) as { stage: "full" | "password" };
     if (body.stage === "password") {
       setStage("code");
@@ -202,7 +180,7 @@ export function LoginForm() {
             help={t("codeHelp")}
           />
         )}
-        <Failure error={error} />
+        <Failure error={error} testId="auth-error" />
         <button
           type="submit"
           data-testid="login-submit"

@@ -31,3 +31,19 @@ export function ErrorMessage({ error }: { error: { code: string | null; message:
     </>
   );
 }
+
+/** A refused request under a form, in the reader's language. */
+export function Failure({
+  error,
+  testId,
+}: {
+  error: { code: string | null; message: string } | null;
+  testId: string;
+}) {
+  if (!error) return null;
+  return (
+    <p role="alert" data-testid={testId} className="text-sm text-red-700">
+      <ErrorMessage error={error} />
+    </p>
+  );
+}

@@ -2,8 +2,8 @@
 
 import { useTranslations } from "next-intl";
 import { useCallback, useEffect, useState } from "react";
-import { apiFetch, sendJson } from "./api-fetch";
-import { apiError, Failure } from "./account";
+import { apiError, apiFetch, sendJson, type ApiError } from "./api-fetch";
+import { Failure } from "./error-message";
 import { PageHeader } from "./page-header";
 
 type Host = {
@@ -16,7 +16,6 @@ type Host = {
   pinned: { algorithm: string; fingerprint: string } | null;
   lastTestResult: string | null;
 };
-type ApiError = { code: string | null; message: string };
 
 /** The command that prints a host key's fingerprint on the host (a command, not a sentence: never translated). */
 const fingerprintCommand = (algorithm: string) =>

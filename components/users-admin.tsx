@@ -2,8 +2,8 @@
 
 import { useTranslations } from "next-intl";
 import { useCallback, useEffect, useState } from "react";
-import { apiFetch, sendJson } from "./api-fetch";
-import { apiError, Failure } from "./account";
+import { apiError, apiFetch, sendJson, type ApiError } from "./api-fetch";
+import { Failure } from "./error-message";
 import { PageHeader } from "./page-header";
 
 type UserRow = {
@@ -15,7 +15,6 @@ type UserRow = {
   locked: boolean;
   openSessions: number;
 };
-type ApiError = { code: string | null; message: string };
 
 const ROLES = ["viewer", "operator", "admin"] as const;
 const input = "rounded border border-slate-300 px-2 py-1";

@@ -17,6 +17,12 @@ import { createSshTransport } from "../transport/ssh";
 import { newHostKeyPair, scanHostKey } from "./onboard";
 import type { ManagedHost } from "../../generated/prisma/client";
 
+const HOST_NAME = /^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/;
+const HOST_NAME_RULE = "must be a hostname (letters, digits, dots, dashes)";
+
+/** The `[name]` of the onboarding routes. */
+export const ZHostParams = z.object({ name: z.string().regex(HOST_NAME, HOST_NAME_RULE) }).strict();
+
 export const ZOnboardRequest = z
   .object({
     name: z

@@ -220,3 +220,15 @@ export function waitForWholeFarm(service: { getView(): TFarmView }, timeoutMs = 
     "every host and VM in the farm view",
   );
 }
+
+/** The agent command for `host` of `farm` as an administrator would install it, run by sshd's login shell. */
+export function agentArgvOverSsh(farm: TempSimFarm, host: string): string[] {
+  const env = farm.agentEnv(host);
+  return [
+    "env",
+    `PATH=${env.PATH}`,
+    `TANDEM_SIM_WORLD=${farm.simDir}`,
+    `TANDEM_SIM_HOST=${host}`,
+    ...farm.agentArgv(host),
+  ];
+}

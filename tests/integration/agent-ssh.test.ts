@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentClient } from "../../lib/agent-client/client";
-import { createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
+import { agentArgvOverSsh, createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
 import { sshTransportTo, startSshd, type SshdHandle } from "../helpers/sshd";
 
 let farm: TempSimFarm;
@@ -15,17 +15,7 @@ afterAll(async () => {
   farm?.remove();
 });
 
-/** The agent command as an administrator would install it, run by sshd's login shell on the "host". */
-function agentArgv(host: string): string[] {
-  const env = farm.agentEnv(host);
-  return [
-    "env",
-    `PATH=${env.PATH}`,
-    `TANDEM_SIM_WORLD=${farm.simDir}`,
-    `TANDEM_SIM_HOST=${host}`,
-    ...farm.agentArgv(host),
-  ];
-}
+const agentArgv = (host: string) => agentArgvOverSsh(farm, host);
 
 function client(hostKeySha256: string | null): AgentClient {
   return new AgentClient("xen1", sshTransportTo(sshd, agentArgv("xen1"), { hostKeySha256 }), {

@@ -8,7 +8,7 @@ import { FarmService } from "../../lib/farm/farm-service";
 import { InventoryStore } from "../../lib/farm/inventory";
 import { RunbookEngine } from "../../lib/runbooks/engine";
 import type { Db } from "../../lib/db";
-import { createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
+import { agentArgvOverSsh, createTempSimFarm, waitFor, type TempSimFarm } from "../helpers/sim";
 import { sshTransportTo, startSshd, type SshdHandle } from "../helpers/sshd";
 import { migratedDb, SIM_RESOURCES, startMonitor } from "../helpers/runbooks";
 
@@ -27,16 +27,7 @@ afterAll(async () => {
   farm?.remove();
 });
 
-const agentArgv = (host: string) => {
-  const env = farm.agentEnv(host);
-  return [
-    "env",
-    `PATH=${env.PATH}`,
-    `TANDEM_SIM_WORLD=${farm.simDir}`,
-    `TANDEM_SIM_HOST=${host}`,
-    ...farm.agentArgv(host),
-  ];
-};
+const agentArgv = (host: string) => agentArgvOverSsh(farm, host);
 
 describe("a swapped host key", () => {
   it("is refused and opens a critical incident; the other host is managed as usual", async () => {

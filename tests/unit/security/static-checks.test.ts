@@ -26,10 +26,17 @@ function files(): Array<{ file: string; text: string }> {
 
 describe("S1: host keys are pinned", () => {
   it("every module that uses ssh2's Client passes a hostVerifier to each connect()", () => {
-    const users = files().filter((f) => /from "ssh2"/.test(f.text) && /\bClient\b/.test(f.text));
-    expect(users.map((f) => f.file)).toContain(path.join("lib", "transport", "ssh.ts"));
+    const users = files().filter((f) => /from "ssh2"/.test(f.text) && /new Client\(/.test(f.text));
+    expect(users.map((f) => f.file)).toEqual(
+      expect.arrayContaining([
+        path.join("lib", "transport", "ssh.ts"),
+        path.join("lib", "hosts", "onboard.ts"),
+      ]),
+    );
     for (const f of users) {
-      const calls = [...f.text.matchAll(/\.connect\(\{/g)];
+      // The variables holding an ssh2 Client, and each connect() called on one of them.
+      const names = [...f.text.matchAll(/(\w+)\s*=\s*new Client\(/g)].map((m) => m[1]!);
+      const calls = names.flatMap((n) => [...f.text.matchAll(new RegExp(`\\b${n}\\.connect\\(\\{`, "g"))]);
       expect(calls.length, `${f.file}: no connect() found`).toBeGreaterThan(0);
       for (const call of calls) {
         // The options object of this connect() call: up to its closing "})".

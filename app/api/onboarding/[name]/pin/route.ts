@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { apiRoute } from "@/lib/api/route";
+import { ZHostParams } from "@/lib/hosts/service";
 
 export const dynamic = "force-dynamic";
 
@@ -12,9 +13,7 @@ export const dynamic = "force-dynamic";
 export const POST = apiRoute({
   permission: "agent:install",
   stepUp: true,
-  params: z
-    .object({ name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/, "must be a host name") })
-    .strict(),
+  params: ZHostParams,
   body: z.object({ fingerprint: z.string().max(100) }).strict(),
   handler: async ({ params, body, runtime, principal }) =>
     runtime.onboarding.pin(params.name, body.fingerprint, principal!.username),

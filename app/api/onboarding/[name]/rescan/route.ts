@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { apiRoute } from "@/lib/api/route";
+import { ZHostParams } from "@/lib/hosts/service";
 
 export const dynamic = "force-dynamic";
 
@@ -7,8 +7,6 @@ export const dynamic = "force-dynamic";
 export const POST = apiRoute({
   permission: "agent:install",
   stepUp: true,
-  params: z
-    .object({ name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/, "must be a host name") })
-    .strict(),
+  params: ZHostParams,
   handler: async ({ params, runtime }) => runtime.onboarding.rescan(params.name),
 });
