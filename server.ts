@@ -110,20 +110,22 @@ async function main(): Promise<void> {
     // The simulated farm moves faster than a real one: its charts fill in minutes.
     sampleMs: config ? 60_000 : 10_000,
   });
+  const box = SecretBox.open({ dataDir: env.dataDir, envKey: env.TANDEM_SECRET_KEY });
   const notifier = new Notifier({
+    box,
     db,
     store: incidents,
     log,
     panelUrl: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`,
   });
   const audit = new AuditLog(db, path.join(env.dataDir, "audit-head.json"));
-  const box = SecretBox.open({ dataDir: env.dataDir, envKey: env.TANDEM_SECRET_KEY });
   const auth = new AuthService(db, audit, box);
   const stopSyslog = forwardAuditToSyslog(audit, db, log);
   setRuntime({
     auth,
     audit,
     onboarding: new OnboardingService(db, box),
+    secrets: box,
     farm,
     runbooks,
     monitor,

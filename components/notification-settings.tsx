@@ -12,6 +12,9 @@ interface WebhookForm {
   enabled: boolean;
   url: string;
   minSeverity: string;
+  /** Write-only: typed to set a new one; `secretSet` says whether one is stored. */
+  secret: string;
+  secretSet: boolean;
 }
 interface EmailForm {
   enabled: boolean;
@@ -26,7 +29,13 @@ interface EmailForm {
   minSeverity: string;
 }
 
-const EMPTY_WEBHOOK: WebhookForm = { enabled: true, url: "", minSeverity: "major" };
+const EMPTY_WEBHOOK: WebhookForm = {
+  enabled: true,
+  url: "",
+  minSeverity: "major",
+  secret: "",
+  secretSet: false,
+};
 const EMPTY_EMAIL: EmailForm = {
   enabled: true,
   host: "",
@@ -41,7 +50,7 @@ const EMPTY_EMAIL: EmailForm = {
 };
 
 type Stored = {
-  webhook: { enabled: boolean; url: string; minSeverity: string } | null;
+  webhook: { enabled: boolean; url: string; minSeverity: string; secretSet: boolean } | null;
   email: {
     enabled: boolean;
     host: string;
@@ -71,7 +80,7 @@ export function NotificationSettings() {
     void apiFetch("/api/settings/notifications", { cache: "no-store" })
       .then((r) => r.json() as Promise<Stored>)
       .then((s) => {
-        setWebhook(s.webhook ? { ...s.webhook } : null);
+        setWebhook(s.webhook ? { ...s.webhook, secret: "" } : null);
         setEmail(
           s.email
             ? {
@@ -89,7 +98,12 @@ export function NotificationSettings() {
 
   const body = () => ({
     webhook: webhook
-      ? { enabled: webhook.enabled, url: webhook.url.trim(), minSeverity: webhook.minSeverity }
+      ? {
+          enabled: webhook.enabled,
+          url: webhook.url.trim(),
+          minSeverity: webhook.minSeverity,
+          ...(webhook.secret ? { secret: webhook.secret } : {}),
+        }
       : null,
     email: email
       ? {
@@ -142,6 +156,7 @@ export function NotificationSettings() {
     const labels: Record<string, string> = {
       "webhook.url": t("webhookUrl"),
       "webhook.minSeverity": t("minSeverity"),
+      "webhook.secret": t("webhookSecret"),
       "email.host": t("smtpHost"),
       "email.port": t("smtpPort"),
       "email.security": t("security"),
@@ -221,6 +236,18 @@ export function NotificationSettings() {
                     translate="no"
                   />
                 </label>
+                <label className="block">
+                  {t("webhookSecret")}{" "}
+                  <input
+                    name="webhook.secret"
+                    type="password"
+                    value={webhook.secret}
+                    placeholder={webhook.secretSet ? t("passwordKept") : ""}
+                    onChange={(e) => setWebhook({ ...webhook, secret: e.target.value })}
+                    className={input}
+                    autoComplete="new-password"
+                  />
+                </label>
                 <FieldErrors errors={errors} pattern={/^webhook\./} testId="notify-error" labelOf={labelOf} />
                 <label className="block">
                   {t("minSeverity")}{" "}
@@ -231,6 +258,7 @@ export function NotificationSettings() {
                   )}
                 </label>
                 <p className="text-xs text-slate-600">{t("webhookHelp")}</p>
+                <p className="text-xs text-slate-600">{t("webhookSecretHelp")}</p>
                 <p className="flex gap-2">
                   <button
                     type="button"

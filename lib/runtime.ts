@@ -8,6 +8,7 @@ import type { WorldStore } from "../agents/sim/store";
 import type { AuthService } from "./auth/service";
 import type { AuditLog } from "./audit/log";
 import type { OnboardingService } from "./hosts/service";
+import type { SecretBox } from "./auth/secret-box";
 
 /**
  * The process-wide services, created once by server.ts. Next bundles route handlers separately from
@@ -25,6 +26,8 @@ export interface Runtime {
   auth: AuthService;
   /** The hash-chained audit trail (lib/audit). */
   audit: AuditLog;
+  /** Seals and opens secrets at rest with the key kept outside the database (lib/auth/secret-box.ts). */
+  secrets: SecretBox;
   /** Host onboarding: scan, pin, key pair, connection test (lib/hosts). */
   onboarding: OnboardingService;
   /** The farm's resources and their mount points (the same list the farm service and the engine hold). */

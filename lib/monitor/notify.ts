@@ -4,13 +4,18 @@
  * delivery, or the last failure, joins the incident's timeline. The settings are read at each incident, so a change
  * in the UI applies to the next one.
  */
+import crypto from "node:crypto";
 import nodemailer from "nodemailer";
+import type { SecretBox } from "../auth/secret-box";
 import type { Db } from "../db";
 import { toAppError } from "../errors";
 import type { IncidentChange, IncidentStore } from "./store";
 import {
   DEFAULT_NOTIFICATION_SETTINGS,
+  openStoredSecret,
   readSetting,
+  SMTP_PASSWORD_CONTEXT,
+  WEBHOOK_SECRET_CONTEXT,
   ZNotificationSettings,
   type TNotificationSettings,
 } from "./settings";
@@ -28,6 +33,8 @@ export interface NotifierOptions {
   timeoutMs?: number;
   /** The panel's own address, for the link in a message. */
   panelUrl?: string;
+  /** Opens the sealed SMTP password and webhook secret. */
+  box?: SecretBox;
   log?: (line: string) => void;
 }
 
@@ -88,7 +95,9 @@ export class Notifier {
     const jobs: Array<Promise<void>> = [];
     if (s.webhook?.enabled && atLeast(incident.severity, s.webhook.minSeverity))
       jobs.push(
-        this.sendWebhook(s.webhook.url, payload).then((r) => this.recordDelivery(incident, "webhook", r)),
+        this.sendWebhook(s.webhook.url, payload, s.webhook.secret).then((r) =>
+          this.recordDelivery(incident, "webhook", r),
+        ),
       );
     if (s.email?.enabled && atLeast(incident.severity, s.email.minSeverity))
       jobs.push(this.sendEmail(s.email, payload).then((r) => this.recordDelivery(incident, "email", r)));
@@ -112,7 +121,7 @@ export class Notifier {
     });
     if (channel === "webhook") {
       if (!s.webhook) return { ok: false, attempts: 0, detail: "no webhook is configured" };
-      return this.sendWebhook(s.webhook.url, payload);
+      return this.sendWebhook(s.webhook.url, payload, s.webhook.secret);
     }
     if (!s.email) return { ok: false, attempts: 0, detail: "no e-mail is configured" };
     return this.sendEmail(s.email, payload);
@@ -157,14 +166,31 @@ export class Notifier {
     return { ok: last.ok, attempts, detail: last.detail };
   }
 
-  async sendWebhook(url: string, payload: WebhookPayload): Promise<DeliveryResult> {
+  /**
+   * Posts the payload. With a secret, each attempt is signed: `X-Tandem-Timestamp` (Unix seconds) and
+   * `X-Tandem-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`, so the receiver can refuse forgeries
+   * and replays of old posts.
+   */
+  async sendWebhook(url: string, payload: WebhookPayload, sealedSecret?: string): Promise<DeliveryResult> {
     const timeoutMs = this.options.timeoutMs ?? 10_000;
+    const body = JSON.stringify(payload);
+    const secret =
+      sealedSecret === undefined
+        ? null
+        : openStoredSecret(sealedSecret, WEBHOOK_SECRET_CONTEXT, this.options.box);
     return this.withRetries(async () => {
       try {
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const signature = secret
+          ? {
+              "x-tandem-timestamp": timestamp,
+              "x-tandem-signature": `sha256=${signWebhook(secret, timestamp, body)}`,
+            }
+          : {};
         const res = await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json", "user-agent": "Tandem" },
-          body: JSON.stringify(payload),
+          headers: { "content-type": "application/json", "user-agent": "Tandem", ...signature },
+          body,
           redirect: "manual", // a redirect is an answer, not an invitation to post elsewhere
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -192,7 +218,16 @@ export class Notifier {
       secure: email.security === "tls",
       requireTLS: email.security === "starttls",
       ignoreTLS: email.security === "none",
-      ...(email.user ? { auth: { user: email.user, pass: email.password ?? "" } } : {}),
+      ...(email.user
+        ? {
+            auth: {
+              user: email.user,
+              pass: email.password
+                ? openStoredSecret(email.password, SMTP_PASSWORD_CONTEXT, this.options.box)
+                : "",
+            },
+          }
+        : {}),
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
       socketTimeout: timeoutMs,
@@ -230,4 +265,9 @@ export class Notifier {
       transport.close();
     }
   }
+}
+
+/** The webhook signature: hex HMAC-SHA256 of "<timestamp>.<body>" under the shared secret. */
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return crypto.createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
 }

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import type { Db } from "../db";
+import type { SecretBox } from "../auth/secret-box";
 import { SEVERITIES } from "./types";
 
 export const ZHistorySettings = z
@@ -25,6 +26,11 @@ export const ZWebhookSettings = z
       .max(2000, "must be at most 2000 characters"),
     /** Incidents at least this severe are sent. */
     minSeverity: ZSeverity,
+    /**
+     * Write-only: the shared secret the receiver checks each post with (`X-Tandem-Signature`, HMAC-SHA256 of
+     * `<X-Tandem-Timestamp>.<body>`). Kept sealed; the API says only whether one is set (`secretSet`).
+     */
+    secret: z.string().min(16, "must be at least 16 characters").max(200).optional(),
   })
   .strict();
 
@@ -67,10 +73,15 @@ export async function writeSetting(db: Db, key: string, value: unknown): Promise
   await db.setting.upsert({ where: { key }, create: { key, valueJson }, update: { valueJson } });
 }
 
-/** The notification settings as the API shows them: the SMTP password replaced by whether one is stored. */
+/** The notification settings as the API shows them: the SMTP password and webhook secret replaced by whether one is stored. */
 export function redactNotifications(s: TNotificationSettings) {
   return {
-    webhook: s.webhook,
+    webhook: s.webhook
+      ? {
+          ...Object.fromEntries(Object.entries(s.webhook).filter(([k]) => k !== "secret")),
+          secretSet: !!s.webhook.secret,
+        }
+      : null,
     email: s.email
       ? {
           ...Object.fromEntries(Object.entries(s.email).filter(([k]) => k !== "password")),
@@ -78,4 +89,47 @@ export function redactNotifications(s: TNotificationSettings) {
         }
       : null,
   };
+}
+
+/** Where a sealed secret of the notification settings belongs (bound into its seal). */
+export const SMTP_PASSWORD_CONTEXT = "notifications:smtp-password";
+export const WEBHOOK_SECRET_CONTEXT = "notifications:webhook-secret";
+
+/**
+ * The settings to store: a new SMTP password or webhook secret sealed (lib/auth/secret-box.ts), one left out kept
+ * as stored. The database never holds them in clear.
+ */
+export function sealNotificationSecrets(
+  next: TNotificationSettings,
+  stored: TNotificationSettings,
+  box: Pick<SecretBox, "seal">,
+): TNotificationSettings {
+  const email = next.email && {
+    ...next.email,
+    ...(next.email.password !== undefined
+      ? { password: box.seal(next.email.password, SMTP_PASSWORD_CONTEXT) }
+      : stored.email?.password !== undefined
+        ? { password: stored.email.password }
+        : {}),
+  };
+  const webhook = next.webhook && {
+    ...next.webhook,
+    ...(next.webhook.secret !== undefined
+      ? { secret: box.seal(next.webhook.secret, WEBHOOK_SECRET_CONTEXT) }
+      : stored.webhook?.secret !== undefined
+        ? { secret: stored.webhook.secret }
+        : {}),
+  };
+  return { webhook, email };
+}
+
+/** A stored secret in clear: opened when sealed; one stored before sealing existed (issue 7) is used as it is. */
+export function openStoredSecret(
+  value: string,
+  context: string,
+  box: Pick<SecretBox, "open"> | undefined,
+): string {
+  if (!value.startsWith("v1:")) return value;
+  if (!box) throw new Error("a sealed secret and no key to open it");
+  return box.open(value, context);
 }

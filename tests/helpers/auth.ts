@@ -44,6 +44,7 @@ export async function startAuthPanel(
     auth,
     audit,
     onboarding: new OnboardingService(db, box),
+    secrets: box,
     farm: service,
     runbooks: engine,
     db,

@@ -3,14 +3,20 @@
  * incident that opens and closes is posted as JSON and mailed, by severity; a receiver that fails twice gets the
  * third attempt; a refused address is not retried; each delivery joins the incident's timeline.
  */
+import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db";
 import { IncidentStore } from "../../lib/monitor/store";
-import { Notifier, NOTIFICATIONS_KEY, type WebhookPayload } from "../../lib/monitor/notify";
-import { writeSetting, type TNotificationSettings } from "../../lib/monitor/settings";
+import { Notifier, NOTIFICATIONS_KEY, signWebhook, type WebhookPayload } from "../../lib/monitor/notify";
+import {
+  sealNotificationSecrets,
+  writeSetting,
+  type TNotificationSettings,
+} from "../../lib/monitor/settings";
+import { SecretBox } from "../../lib/auth/secret-box";
 import { createTempSimFarm, type TempSimFarm } from "../helpers/sim";
 import { migratedDb } from "../helpers/runbooks";
 
@@ -20,7 +26,14 @@ let store: IncidentStore;
 let notifier: Notifier;
 let hook: http.Server;
 let smtp: SMTPServer;
-const received: Array<{ status: number; body: WebhookPayload }> = [];
+const received: Array<{
+  status: number;
+  body: WebhookPayload;
+  raw: string;
+  headers: http.IncomingHttpHeaders;
+}> = [];
+const auths: Array<{ username: string; password: string }> = [];
+const box = SecretBox.fromKey(crypto.randomBytes(32));
 const mails: Array<{ from: string; to: string[]; text: string }> = [];
 /** The receiver answers these statuses in turn, then 200. */
 let answers: number[] = [];
@@ -30,21 +43,26 @@ beforeAll(async () => {
   db = migratedDb(farm);
   store = new IncidentStore(db);
   await store.load();
-  notifier = new Notifier({ db, store, retryBaseMs: 50, attempts: 4, timeoutMs: 2_000 });
+  notifier = new Notifier({ db, store, box, retryBaseMs: 50, attempts: 4, timeoutMs: 2_000 });
   notifier.start();
   hook = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
       const status = answers.shift() ?? 200;
-      received.push({ status, body: JSON.parse(body) as WebhookPayload });
+      received.push({ status, body: JSON.parse(body) as WebhookPayload, raw: body, headers: req.headers });
       res.writeHead(status).end();
     });
   });
   await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
   smtp = new SMTPServer({
     authOptional: true,
+    allowInsecureAuth: true,
     disabledCommands: ["STARTTLS"],
+    onAuth(auth, _session, cb) {
+      auths.push({ username: auth.username ?? "", password: auth.password ?? "" });
+      cb(null, { user: auth.username });
+    },
     onRcptTo(address, _session, cb) {
       if (address.address.endsWith("@refused.example"))
         cb(Object.assign(new Error("no such user"), { responseCode: 550 }));
@@ -187,5 +205,38 @@ describe("incident notifications", () => {
     const ok = await quick.test("webhook", settings());
     expect(ok).toEqual({ ok: true, attempts: 1, detail: "HTTP 200" });
     expect(received.at(-1)!.body.event).toBe("test");
+  });
+});
+
+describe("secrets of the notification settings", () => {
+  it("are stored sealed (S5), the SMTP login uses the opened password, and each webhook post is signed", async () => {
+    const password = "smtp password in clear";
+    const secret = "webhook shared secret 0123456789";
+    const next = settings({
+      webhook: { ...settings().webhook!, secret, minSeverity: "info" },
+      email: { ...settings().email!, user: "tandem", password, minSeverity: "info" },
+    });
+    await writeSetting(db, NOTIFICATIONS_KEY, sealNotificationSecrets(next, settings(), box));
+    const row = await db.setting.findUniqueOrThrow({ where: { key: NOTIFICATIONS_KEY } });
+    expect(row.valueJson).not.toContain(password);
+    expect(row.valueJson).not.toContain(secret);
+    // Saving again without them keeps the sealed ones.
+    const kept = sealNotificationSecrets(settings(), JSON.parse(row.valueJson) as TNotificationSettings, box);
+    expect(kept.email?.password).toBe((JSON.parse(row.valueJson) as TNotificationSettings).email?.password);
+
+    const hooksBefore = received.length;
+    const mailsBefore = mails.length;
+    expect((await notifier.test("webhook")).ok).toBe(true);
+    expect((await notifier.test("email")).ok).toBe(true);
+    expect(mails.length).toBe(mailsBefore + 1);
+    expect(auths.at(-1)).toEqual({ username: "tandem", password });
+    const post = received[hooksBefore]!;
+    const timestamp = post.headers["x-tandem-timestamp"] as string;
+    expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
+    expect(post.headers["x-tandem-signature"]).toBe(`sha256=${signWebhook(secret, timestamp, post.raw)}`);
+    expect(post.headers["x-tandem-signature"]).not.toBe(
+      `sha256=${signWebhook("another secret 0123456789", timestamp, post.raw)}`,
+    );
+    await writeSetting(db, NOTIFICATIONS_KEY, settings());
   });
 });

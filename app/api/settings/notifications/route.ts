@@ -6,6 +6,7 @@ import {
   DEFAULT_NOTIFICATION_SETTINGS,
   readSetting,
   redactNotifications,
+  sealNotificationSecrets,
   writeSetting,
   ZNotificationSettings,
 } from "@/lib/monitor/settings";
@@ -22,7 +23,8 @@ export const GET = apiRoute({
 });
 
 /**
- * Replaces the settings. The SMTP password is write-only: leaving it out keeps the stored one. A refused body:
+ * Replaces the settings. The SMTP password and the webhook secret are write-only and stored sealed: leaving one out
+ * keeps the stored one. A refused body:
  * 400 `{ errors: [{ field, message }] }`, nothing changed.
  */
 export const PUT = apiRoute({
@@ -32,10 +34,9 @@ export const PUT = apiRoute({
     const parsed = ZNotificationSettings.safeParse(body);
     if (!parsed.success) return new ApiResponse(400, fieldErrors(parsed.error));
     const next = parsed.data;
-    const stored = await read(runtime.db);
-    if (next.email && next.email.password === undefined && stored.email?.password !== undefined)
-      next.email = { ...next.email, password: stored.email.password };
-    await writeSetting(runtime.db, NOTIFICATIONS_KEY, next);
-    return redactNotifications(next);
+    // New secrets are sealed; secrets left out are kept as stored.
+    const sealed = sealNotificationSecrets(next, await read(runtime.db), runtime.secrets);
+    await writeSetting(runtime.db, NOTIFICATIONS_KEY, sealed);
+    return redactNotifications(sealed);
   },
 });
