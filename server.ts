@@ -124,7 +124,9 @@ async function main(): Promise<void> {
   setRuntime({
     auth,
     audit,
-    onboarding: new OnboardingService(db, box),
+    onboarding: new OnboardingService(db, box, () =>
+      fs.readFileSync(path.join(root, "agents", "dist", "tandem-agent.js")),
+    ),
     secrets: box,
     farm,
     runbooks,

@@ -6,6 +6,7 @@ import { apiError, apiFetch, sendJson, type ApiError } from "./api-fetch";
 import { Failure } from "./error-message";
 import { PageHeader } from "./page-header";
 
+type Lines = { authorizedKeysLine: string; bootstrapLine: string };
 type Host = {
   name: string;
   address: string;
@@ -22,6 +23,7 @@ const fingerprintCommand = (algorithm: string) =>
   ["ssh-keygen", "-lf", `/etc/ssh/ssh_host_${algorithm.replace(/^ssh-|-sha2-nistp\d+$/g, "")}_key.pub`].join(
     " ",
   );
+const DEFAULT_KEYS_PATH = [".ssh", "authorized_keys"].join("/");
 const FINGERPRINT_PLACEHOLDER = ["SHA256", "…"].join(":");
 
 const input = "rounded border border-slate-300 px-2 py-1";
@@ -37,7 +39,7 @@ export function HostsOnboarding() {
   const [hosts, setHosts] = useState<Host[]>([]);
   const [form, setForm] = useState({ name: "", address: "", port: "22", user: "root" });
   const [error, setError] = useState<ApiError | null>(null);
-  const [lines, setLines] = useState<Record<string, string>>({});
+  const [lines, setLines] = useState<Record<string, Lines>>({});
   const load = useCallback(() => {
     void apiFetch("/api/onboarding", { cache: "no-store" }).then(async (r) =>
       r.ok ? setHosts(((await r.json()) as { hosts: Host[] }).hosts) : setError(await apiError(r)),
@@ -118,14 +120,15 @@ export function HostsOnboarding() {
 
 function HostCard(props: {
   host: Host;
-  line: string | null;
-  onLine: (line: string) => void;
+  line: Lines | null;
+  onLine: (lines: Lines) => void;
   onChange: () => void;
   onError: (e: ApiError | null) => void;
 }) {
   const t = useTranslations("hosts");
   const h = props.host;
   const [typed, setTyped] = useState("");
+  const [keysPath, setKeysPath] = useState(DEFAULT_KEYS_PATH);
   const needsPin = h.status === "scanned" || h.status === "key-changed";
   const call = (p: Promise<Response>, then?: (body: unknown) => void) =>
     void p.then(async (r) => {
@@ -184,9 +187,7 @@ function HostCard(props: {
             className={button}
             data-testid={`onboard-${h.name}-pin`}
             onClick={() =>
-              call(sendJson("POST", `${base}/pin`, { fingerprint: typed }), (b) =>
-                props.onLine((b as { authorizedKeysLine: string }).authorizedKeysLine),
-              )
+              call(sendJson("POST", `${base}/pin`, { fingerprint: typed }), (b) => props.onLine(b as Lines))
             }
           >
             {t("pin")}
@@ -199,10 +200,38 @@ function HostCard(props: {
           <pre
             translate="no"
             data-testid={`onboard-${h.name}-line`}
-            className="overflow-x-auto rounded bg-slate-50 p-2 text-xs whitespace-pre-wrap break-all"
+            className="overflow-x-auto rounded bg-slate-50 p-2 text-xs break-all whitespace-pre-wrap"
           >
-            {props.line}
+            {props.line.authorizedKeysLine}
           </pre>
+          <p className="mt-2 text-slate-600">{t("bootstrap")}</p>
+          <pre
+            translate="no"
+            data-testid={`onboard-${h.name}-bootstrap`}
+            className="overflow-x-auto rounded bg-slate-50 p-2 text-xs break-all whitespace-pre-wrap"
+          >
+            {props.line.bootstrapLine}
+          </pre>
+          <div className="mt-1 flex items-end gap-2">
+            <label>
+              {t("authorizedKeysPath")}{" "}
+              <input
+                className={`${input} w-80`}
+                data-testid={`onboard-${h.name}-keys-path`}
+                value={keysPath}
+                onChange={(e) => setKeysPath(e.target.value)}
+                translate="no"
+              />
+            </label>
+            <button
+              type="button"
+              className={button}
+              data-testid={`onboard-${h.name}-install`}
+              onClick={() => call(sendJson("POST", `${base}/install`, { authorizedKeysPath: keysPath }))}
+            >
+              {t("install")}
+            </button>
+          </div>
         </div>
       )}
       <div className="mt-2 flex gap-2">

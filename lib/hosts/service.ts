@@ -10,7 +10,7 @@ import type { Db } from "../db";
 import { AppError } from "../errors";
 import { ZDevicePath } from "../../agents/protocol/validation";
 import { authorizedKeysLine } from "../agent-install/authorized-keys";
-import { DEFAULT_AGENT_PATH } from "../agent-install/install-agent";
+import { DEFAULT_AGENT_PATH, installAgent } from "../agent-install/install-agent";
 import type { SecretBox } from "../auth/secret-box";
 import { normalizeFingerprint } from "../transport/host-key";
 import { createSshTransport } from "../transport/ssh";
@@ -70,10 +70,26 @@ export function publicHost(h: ManagedHost) {
   };
 }
 
+/** How long the bootstrap line lets the panel's key in without its forced command (to install the agent). */
+const BOOTSTRAP_VALID_MS = 3600_000;
+
+export const ZInstallRequest = z
+  .object({
+    /** The host's authorized_keys for the user, as SFTP sees it (relative to the user's home, or absolute). */
+    authorizedKeysPath: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]{1,200}$/, "must be a path of letters, digits and . _ - /")
+      .refine((p) => !p.split("/").includes(".."), "must not contain ..")
+      .default(".ssh/authorized_keys"),
+  })
+  .strict();
+
 export class OnboardingService {
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
+    /** The agent bundle the panel installs (agents/dist/tandem-agent.js). */
+    private readonly agentBundle?: () => Buffer,
   ) {}
 
   private async host(name: string): Promise<ManagedHost> {
@@ -155,7 +171,79 @@ export class OnboardingService {
           : {}),
       },
     });
-    return { host: publicHost(row), authorizedKeysLine: this.authorizedKeys(row) };
+    return {
+      host: publicHost(row),
+      authorizedKeysLine: this.authorizedKeys(row),
+      bootstrapLine: this.bootstrapLine(row),
+    };
+  }
+
+  /**
+   * A line that lets the panel's key in for an hour without the forced command (still `restrict`: no terminal, no
+   * forwarding; only from the panel's address), so that the panel can install the agent; the install then replaces
+   * it with the restricted line.
+   */
+  private bootstrapLine(h: ManagedHost): string {
+    const until = new Date(Date.now() + BOOTSTRAP_VALID_MS).toISOString().replace(/[-:T]/g, "").slice(0, 12);
+    const from = h.panelAddress ? `,from="${h.panelAddress.replace(/^::ffff:/, "")}"` : "";
+    const key = (h.publicKey ?? "").trim().split(/\s+/).slice(0, 2).join(" ");
+    return `restrict${from},expiry-time="${until}Z" ${key} tandem-panel-bootstrap@${h.name}`;
+  }
+
+  private transport(h: ManagedHost) {
+    if (!h.pinnedSha256 || !h.privateKeySealed)
+      throw new AppError("CONFLICT", `${h.name} is not pinned`, {
+        userMessage: "Confirm the host's key first.",
+        details: { rule: "the host key must be pinned" },
+      });
+    return createSshTransport({
+      host: h.address,
+      port: h.port,
+      username: h.user,
+      privateKey: this.box.open(h.privateKeySealed, `hostkey:${h.name}`),
+      hostKeySha256: h.pinnedSha256,
+      agentArgv: ["tandem-agent", "serve"],
+    });
+  }
+
+  /**
+   * Installs the agent through the bootstrap line (SFTP and exec, checked by its SHA-256 on the host), then replaces
+   * that line in the host's authorized_keys with the restricted one (written beside it and renamed over it), then
+   * tests the connection: from then on the key runs the agent only.
+   */
+  async install(name: string, input: z.infer<typeof ZInstallRequest>) {
+    const h = await this.host(name);
+    if (!this.agentBundle) throw new AppError("CONFLICT", "no agent bundle in this panel");
+    const transport = this.transport(h);
+    try {
+      const installed = await installAgent({
+        remote: transport,
+        bundle: this.agentBundle(),
+        remotePath: h.agentPath,
+      });
+      const blob = (h.publicKey ?? "").trim().split(/\s+/)[1] ?? "";
+      const current = (await transport.getFile(input.authorizedKeysPath)).toString("utf8");
+      const lines = current.split("\n");
+      const ours = lines.findIndex((l) => l.includes(blob) && l.includes("tandem-panel-bootstrap@"));
+      if (ours < 0)
+        throw new AppError("CONFLICT", `${name}: no bootstrap line in ${input.authorizedKeysPath}`, {
+          userMessage: "The bootstrap line is not in the host's authorized_keys.",
+          details: { rule: "the bootstrap line must be installed" },
+        });
+      lines[ours] = this.authorizedKeys(h);
+      const tmp = `${input.authorizedKeysPath}.tandem-${Date.now()}`;
+      await transport.putFile(tmp, Buffer.from(lines.join("\n")), 0o600);
+      await transport.renameFile(tmp, input.authorizedKeysPath);
+      await this.db.managedHost.update({
+        where: { name },
+        data: {
+          lastTestResult: `agent ${installed.agentVersion} installed (${installed.sha256.slice(0, 12)})`,
+        },
+      });
+    } finally {
+      transport.dispose();
+    }
+    return this.test(name);
   }
 
   private authorizedKeys(h: ManagedHost): string {
@@ -172,21 +260,9 @@ export class OnboardingService {
    * Step 3: connects with the pinned key and the panel's key, and asks the agent its version. A changed host key
    * marks the host key-changed (nothing is sent to it).
    */
-  async test(name: string, extraAgentArgs: string[] = []) {
+  async test(name: string) {
     const h = await this.host(name);
-    if (!h.pinnedSha256 || !h.privateKeySealed)
-      throw new AppError("CONFLICT", `${name} is not pinned`, {
-        userMessage: "Confirm the host's key first.",
-        details: { rule: "the host key must be pinned" },
-      });
-    const transport = createSshTransport({
-      host: h.address,
-      port: h.port,
-      username: h.user,
-      privateKey: this.box.open(h.privateKeySealed, `hostkey:${name}`),
-      hostKeySha256: h.pinnedSha256,
-      agentArgv: ["tandem-agent", "serve", ...extraAgentArgs],
-    });
+    const transport = this.transport(h);
     const record = (status: string, result: string) =>
       this.db.managedHost.update({
         where: { name },

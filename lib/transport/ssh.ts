@@ -40,6 +40,8 @@ export type SshTransport = Transport & {
   putFile(remotePath: string, data: Buffer, mode: number): Promise<void>;
   /** Renames over SFTP with posix-rename@openssh.com: an existing `to` is replaced atomically. */
   renameFile(from: string, to: string): Promise<void>;
+  /** Reads a file over SFTP. */
+  getFile(remotePath: string): Promise<Buffer>;
 };
 
 const DEFAULTS = {
@@ -406,6 +408,16 @@ export function createSshTransport(options: SshTransportOptions): SshTransport {
       withSftp(`write ${remotePath}`, (s, done) => s.writeFile(remotePath, data, { mode }, done)),
     renameFile: (from, to) =>
       withSftp(`rename ${from} to ${to}`, (s, done) => s.ext_openssh_rename(from, to, done)),
+    async getFile(remotePath) {
+      let data: Buffer = Buffer.alloc(0);
+      await withSftp(`read ${remotePath}`, (s, done) =>
+        s.readFile(remotePath, (err, content) => {
+          if (!err) data = content;
+          done(err);
+        }),
+      );
+      return data;
+    },
     connected: () => current !== null && current.isReady && current.isAlive,
     dispose() {
       const conn = current;

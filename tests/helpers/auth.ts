@@ -43,7 +43,9 @@ export async function startAuthPanel(
   const runtime: Runtime = {
     auth,
     audit,
-    onboarding: new OnboardingService(db, box),
+    onboarding: new OnboardingService(db, box, () =>
+      fs.readFileSync(path.join(ROOT, "agents/dist/tandem-agent.js")),
+    ),
     secrets: box,
     farm: service,
     runbooks: engine,

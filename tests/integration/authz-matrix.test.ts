@@ -44,6 +44,7 @@ const EXPECTED: Record<string, Role | "public"> = {
   "GET /api/incidents/[id]": "viewer",
   "GET /api/onboarding": "admin",
   "POST /api/onboarding": "admin",
+  "POST /api/onboarding/[name]/install": "admin",
   "POST /api/onboarding/[name]/pin": "admin",
   "POST /api/onboarding/[name]/rescan": "admin",
   "POST /api/onboarding/[name]/test": "admin",

@@ -164,3 +164,62 @@ describe("onboarding a host", () => {
     );
   }, 90_000);
 });
+
+describe("installing the agent while onboarding", () => {
+  it("through the one-hour bootstrap line: the agent uploaded and checked, the line replaced by the restricted one, the connection tested", async () => {
+    const host = await startSshd();
+    try {
+      const admin = await panel.signIn("admin");
+      const agentPath = path.join(host.dir, "lib", "tandem-agent.js");
+      const scan = await route("/api/onboarding", "POST");
+      const scanned = await scan({
+        cookie: admin,
+        body: {
+          name: "xen4",
+          address: "127.0.0.1",
+          port: host.port,
+          user: host.username,
+          agentPath,
+          nodePath: process.execPath,
+        },
+      });
+      expect(scanned.status, scanned.text).toBe(201);
+      const pin = await route("/api/onboarding/[name]/pin", "POST");
+      const pinned = (
+        await pin({ cookie: admin, params: { name: "xen4" }, body: { fingerprint: host.hostKeySha256 } })
+      ).body as { authorizedKeysLine: string; bootstrapLine: string };
+      expect(pinned.bootstrapLine).toMatch(
+        /^restrict,from="127\.0\.0\.1",expiry-time="\d{12}Z" ssh-ed25519 \S+ tandem-panel-bootstrap@xen4$/,
+      );
+      const keysFile = path.join(host.dir, "authorized_keys");
+      fs.appendFileSync(keysFile, pinned.bootstrapLine + "\n");
+
+      const install = await route("/api/onboarding/[name]/install", "POST");
+      // Without the bootstrap line's file, or with a path that climbs out, nothing is changed.
+      const climbing = await install({
+        cookie: admin,
+        params: { name: "xen4" },
+        body: { authorizedKeysPath: "../../etc/passwd" },
+      });
+      expect(climbing.body).toMatchObject({ error: { details: { field: "authorizedKeysPath" } } });
+      const done = await install({
+        cookie: admin,
+        params: { name: "xen4" },
+        body: { authorizedKeysPath: keysFile },
+      });
+      expect(done.status, done.text).toBe(200);
+      expect(done.body).toMatchObject({ host: { status: "ready" } });
+      // The agent on the "host" is the panel's bundle, byte for byte.
+      expect(fs.readFileSync(agentPath).equals(fs.readFileSync(path.join(DIST, "tandem-agent.js")))).toBe(
+        true,
+      );
+      // The bootstrap line is gone; the restricted one took its place (the other keys are untouched).
+      const keys = fs.readFileSync(keysFile, "utf8");
+      expect(keys).not.toContain("tandem-panel-bootstrap@xen4");
+      expect(keys).toContain(pinned.authorizedKeysLine);
+      expect(keys).toContain(host.clientKey.publicKey);
+    } finally {
+      await host.stop();
+    }
+  }, 90_000);
+});
