@@ -3,6 +3,7 @@
  */
 import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import path from "node:path";
 import next from "next";
 import { Server } from "socket.io";
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
     db,
     store: incidents,
     log,
-    panelUrl: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`,
+    panelUrl: `${env.TANDEM_TLS_CERT ? "https" : "http"}://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`,
   });
   const audit = new AuditLog(db, path.join(env.dataDir, "audit-head.json"));
   const auth = new AuthService(db, audit, box);
@@ -140,7 +141,11 @@ async function main(): Promise<void> {
   const app = next({ dev: false, dir: root, hostname: env.HOST, port: env.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((req, res) => {
+  const tls =
+    env.TANDEM_TLS_CERT && env.TANDEM_TLS_KEY
+      ? { cert: fs.readFileSync(env.TANDEM_TLS_CERT), key: fs.readFileSync(env.TANDEM_TLS_KEY) }
+      : null;
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     gateRequest({ auth }, req, res)
       .then((answered) => (answered ? undefined : handle(req, res)))
       .catch((err: unknown) => {
@@ -148,7 +153,9 @@ async function main(): Promise<void> {
         if (!res.headersSent) res.statusCode = 500;
         res.end();
       });
-  });
+  };
+  // HTTPS when a certificate is given: the session cookie is then __Host- and Secure (lib/auth/http.ts).
+  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, {
     serveClient: false,
     allowRequest: allowSocketRequest,
@@ -177,10 +184,12 @@ async function main(): Promise<void> {
     server.once("error", reject);
     server.listen(env.PORT, listenHost, resolve);
   });
-  log(`panel on http://${listenHost === "0.0.0.0" ? "localhost" : listenHost}:${env.PORT}/`);
+  log(
+    `panel on ${tls ? "https" : "http"}://${listenHost === "0.0.0.0" ? "localhost" : listenHost}:${env.PORT}/`,
+  );
   if (!(await auth.adminExists()))
     log(
-      `first run: create the first administrator at http://${listenHost === "0.0.0.0" ? "localhost" : listenHost}:${env.PORT}/setup`,
+      `first run: create the first administrator at ${tls ? "https" : "http"}://${listenHost === "0.0.0.0" ? "localhost" : listenHost}:${env.PORT}/setup`,
     );
 
   const shutdown = () => {

@@ -46,6 +46,10 @@ export const ZEnv = z.object({
    * it the panel keeps its key in $TANDEM_DATA_DIR/secrets/panel.key (0600), outside the database.
    */
   TANDEM_SECRET_KEY: z.string().min(1).optional(),
+  /** Serve HTTPS with this certificate (PEM file; with TANDEM_TLS_KEY). The session cookie is then __Host- and Secure. */
+  TANDEM_TLS_CERT: z.string().min(1).optional(),
+  /** The certificate's private key (PEM file). */
+  TANDEM_TLS_KEY: z.string().min(1).optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });
 
@@ -60,6 +64,8 @@ export function getEnv(): TEnv {
     const issue = parsed.error.issues[0];
     throw new Error(`environment variable ${issue?.path.join(".") ?? "?"}: ${issue?.message ?? "invalid"}`);
   }
+  if ((parsed.data.TANDEM_TLS_CERT === undefined) !== (parsed.data.TANDEM_TLS_KEY === undefined))
+    throw new Error("environment variable TANDEM_TLS_CERT and TANDEM_TLS_KEY: set both or neither");
   const dataDir = path.resolve(parsed.data.TANDEM_DATA_DIR);
   cached = {
     ...parsed.data,

@@ -43,7 +43,9 @@ export function authorizedKeysLine(options: {
     );
   }
   const comment = (options.comment ?? "tandem-panel").replace(/[^A-Za-z0-9@._-]/g, "");
-  if (options.from !== undefined && !/^[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*$/.test(options.from))
+  // IPv4 or IPv6 addresses, each with an optional CIDR length (an IPv6 address has a colon).
+  const address = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(\/\d{1,3})?)$/;
+  if (options.from !== undefined && !options.from.split(",").every((a) => address.test(a)))
     throw new AppError(
       "VALIDATION_FAILED",
       `from: ${JSON.stringify(options.from)} is not a list of addresses`,

@@ -159,6 +159,12 @@ it("kill -9 of the panel during a failover's promotion, then npm start: a clear 
       expect(w.resources[r]!.sides["xen2"]).toMatchObject({ role: "Primary", mounted: true });
     checker.observe(w);
     expect(checker.violations).toEqual([]);
+    // S4: the panel's log of both runs names no password, session, hash or key material.
+    const logText = fs.readFileSync(path.join(dataDir, "panel.log"), "utf8");
+    expect(logText).toContain("[tandem]");
+    expect(logText).not.toContain(password);
+    expect(logText).not.toContain(cookie.split("=")[1]!);
+    expect(logText).not.toMatch(/PRIVATE KEY|\$argon2|tdm_[\w-]{20}/);
   } finally {
     clearInterval(watch);
   }
