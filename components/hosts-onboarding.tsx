@@ -197,21 +197,9 @@ function HostCard(props: {
       {props.line && (
         <div className="mt-2">
           <p className="text-slate-600">{t("authorizedKeys")}</p>
-          <pre
-            translate="no"
-            data-testid={`onboard-${h.name}-line`}
-            className="overflow-x-auto rounded bg-slate-50 p-2 text-xs break-all whitespace-pre-wrap"
-          >
-            {props.line.authorizedKeysLine}
-          </pre>
+          <KeyLine testId={`onboard-${h.name}-line`} line={props.line.authorizedKeysLine} />
           <p className="mt-2 text-slate-600">{t("bootstrap")}</p>
-          <pre
-            translate="no"
-            data-testid={`onboard-${h.name}-bootstrap`}
-            className="overflow-x-auto rounded bg-slate-50 p-2 text-xs break-all whitespace-pre-wrap"
-          >
-            {props.line.bootstrapLine}
-          </pre>
+          <KeyLine testId={`onboard-${h.name}-bootstrap`} line={props.line.bootstrapLine} />
           <div className="mt-1 flex items-end gap-2">
             <label>
               {t("authorizedKeysPath")}{" "}
@@ -267,5 +255,18 @@ function HostCard(props: {
         )}
       </div>
     </section>
+  );
+}
+
+/** An authorized_keys line to copy onto the host, as it is (never translated, wrapped anywhere). */
+function KeyLine({ testId, line }: { testId: string; line: string }) {
+  return (
+    <pre
+      translate="no"
+      data-testid={testId}
+      className="overflow-x-auto rounded bg-slate-50 p-2 text-xs break-all whitespace-pre-wrap"
+    >
+      {line}
+    </pre>
   );
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { AppError, toAppError } from "../errors";
 import { getRuntime, type Runtime } from "../runtime";
 import { allows, PERMISSIONS, type Permission } from "../auth/roles";
-import { actorName, type ClientInfo, type Principal } from "../auth/service";
+import { actorName, holds, type ClientInfo, type Principal } from "../auth/service";
 import { bearerFrom, PEER_HEADER, PROTO_HEADER, sameOrigin, sessionTokenFrom } from "../auth/http";
 
 export type { Permission } from "../auth/roles";
@@ -150,17 +150,17 @@ export function apiRoute<
     const refuse = (permission: Permission) => {
       if (!principal)
         throw new AppError("UNAUTHENTICATED", `${request.method} ${url.pathname}: not signed in`);
-      if (principal.mustEnroll && permission !== "self:manage" && permission !== "farm:read")
+      if (holds(principal, permission)) return;
+      if (allows(principal.role, permission))
         throw new AppError("FORBIDDEN", `${principal.username} must set up two-factor sign-in first`, {
           userMessage: "Set up two-factor sign-in first: an administrator requires it for your account.",
           details: { rule: "two-factor sign-in required" },
         });
-      if (!allows(principal.role, permission))
-        throw new AppError(
-          "FORBIDDEN",
-          `${principal.username} (${principal.role}) lacks ${permission} (${PERMISSIONS[permission]})`,
-          { userMessage: `This needs the ${PERMISSIONS[permission]} role.` },
-        );
+      throw new AppError(
+        "FORBIDDEN",
+        `${principal.username} (${principal.role}) lacks ${permission} (${PERMISSIONS[permission]})`,
+        { userMessage: `This needs the ${PERMISSIONS[permission]} role.` },
+      );
     };
     try {
       if (!runtime)

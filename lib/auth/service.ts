@@ -11,7 +11,7 @@ import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { AuditLog } from "../audit/log";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords";
-import { canChangeState, isRole, roleAtMost, type Role } from "./roles";
+import { allows, canChangeState, isRole, roleAtMost, type Permission, type Role } from "./roles";
 import type { SecretBox } from "./secret-box";
 import type { User } from "../../generated/prisma/client";
 
@@ -53,6 +53,14 @@ export interface Principal {
   tokenName?: string;
   /** Two-factor is required for this account and not set up yet: only setting it up is allowed. */
   mustEnroll: boolean;
+}
+
+/** What a principal owing its two-factor set-up may still do: look, and set it up. */
+const WHILE_ENROLLING: ReadonlySet<Permission> = new Set<Permission>(["farm:read", "self:manage"]);
+
+/** Whether `p` may do what `permission` covers: its role's permissions, narrowed while it owes two-factor. */
+export function holds(p: Principal, permission: Permission): boolean {
+  return allows(p.role, permission) && (!p.mustEnroll || WHILE_ENROLLING.has(permission));
 }
 
 /** How the audit trail names a principal. */
@@ -455,6 +463,8 @@ export class AuthService {
         details: { field: "password" },
       });
     }
+    // The password was right: earlier misses no longer count toward the lockout (a code's misses are checkCode's).
+    await this.db.user.update({ where: { id: user.id }, data: { failedCount: 0 } });
     if (user.totpEnabled) await this.checkCode(user, input.code ?? "", client.address, "auth.step-up-code");
     else
       await this.audit.append({

@@ -51,6 +51,11 @@ export const ZOnboardRequest = z
   .strict();
 export type TOnboardRequest = z.infer<typeof ZOnboardRequest>;
 
+/** The panel's address as the host saw it, for the key's `from=` (an IPv4 peer seen through an IPv6 socket unwrapped). */
+function panelFrom(h: ManagedHost): string | undefined {
+  return h.panelAddress ? h.panelAddress.replace(/^::ffff:/, "") : undefined;
+}
+
 /** What the API shows of a host: never the private key. */
 export function publicHost(h: ManagedHost) {
   return {
@@ -185,7 +190,8 @@ export class OnboardingService {
    */
   private bootstrapLine(h: ManagedHost): string {
     const until = new Date(Date.now() + BOOTSTRAP_VALID_MS).toISOString().replace(/[-:T]/g, "").slice(0, 12);
-    const from = h.panelAddress ? `,from="${h.panelAddress.replace(/^::ffff:/, "")}"` : "";
+    const address = panelFrom(h);
+    const from = address === undefined ? "" : `,from="${address}"`;
     const key = (h.publicKey ?? "").trim().split(/\s+/).slice(0, 2).join(" ");
     return `restrict${from},expiry-time="${until}Z" ${key} tandem-panel-bootstrap@${h.name}`;
   }
@@ -247,11 +253,12 @@ export class OnboardingService {
   }
 
   private authorizedKeys(h: ManagedHost): string {
+    const address = panelFrom(h);
     return authorizedKeysLine({
       publicKey: h.publicKey ?? "",
       agentPath: h.agentPath,
       nodePath: h.nodePath,
-      ...(h.panelAddress ? { from: h.panelAddress.replace(/^::ffff:/, "") } : {}),
+      ...(address === undefined ? {} : { from: address }),
       comment: `tandem-panel@${h.name}`,
     });
   }
