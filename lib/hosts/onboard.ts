@@ -33,6 +33,9 @@ export function keyAlgorithm(blob: Buffer): string {
  * Connects to `address:port` only far enough to receive the host's key, refuses it (so nothing is authenticated or
  * sent), and answers what was presented. HOST_UNREACHABLE when nothing answers; a non-SSH service is refused too.
  */
+/** The scan's failure, with what happened at which address as the evidence the page shows. */
+const unreachable = (what: string) => new AppError("HOST_UNREACHABLE", what, { userMessage: what });
+
 export function scanHostKey(address: string, port: number, timeoutMs = 10_000): Promise<ScannedHostKey> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: address, port });
@@ -47,8 +50,7 @@ export function scanHostKey(address: string, port: number, timeoutMs = 10_000): 
       client.end();
       socket.destroy();
       if (err) return reject(err);
-      if (!presented)
-        return reject(new AppError("HOST_UNREACHABLE", `${address}:${port}: no SSH host key received`));
+      if (!presented) return reject(unreachable(`${address}:${port}: no SSH host key received`));
       resolve({
         algorithm: keyAlgorithm(presented),
         keyBase64: presented.toString("base64"),
@@ -57,12 +59,10 @@ export function scanHostKey(address: string, port: number, timeoutMs = 10_000): 
       });
     };
     const timer = setTimeout(
-      () => finish(new AppError("HOST_UNREACHABLE", `${address}:${port}: no answer within ${timeoutMs} ms`)),
+      () => finish(unreachable(`${address}:${port}: no answer within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    socket.once("error", (err) =>
-      finish(new AppError("HOST_UNREACHABLE", `${address}:${port}: ${err.message}`)),
-    );
+    socket.once("error", (err) => finish(unreachable(`${address}:${port}: ${err.message}`)));
     socket.once("connect", () => {
       panelAddress = socket.localAddress ?? "";
       client.on("error", () => finish(null));
