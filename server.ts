@@ -29,7 +29,10 @@ import { Notifier } from "./lib/monitor/notify";
 import type { FenceDevice } from "./lib/runbooks/fence";
 import type { WorldStore } from "./agents/sim/store";
 import { createSshTransport } from "./lib/transport/ssh";
+import { type FarmSource, onboardedFarmHosts, readFarmSelection } from "./lib/hosts/farm-source";
 
+/** server.ts asks scripts/start.mjs to start it again (EX_TEMPFAIL). */
+const RESTART_EXIT_CODE = 75;
 const root = path.dirname(new URL(import.meta.url).pathname);
 
 async function main(): Promise<void> {
@@ -37,11 +40,21 @@ async function main(): Promise<void> {
   const log = (message: string) => console.log(`[tandem] ${message}`);
   const configFile = path.resolve(env.TANDEM_CONFIG ?? "tandem.config.json");
   const config = loadFarmConfig(configFile);
+  const db = createDb(env.databaseUrl);
+  const box = SecretBox.open({ dataDir: env.dataDir, envKey: env.TANDEM_SECRET_KEY });
+  // Without a config file, the two hosts an administrator onboarded and chose (lib/hosts/farm-source.ts).
+  const selection = config ? null : await readFarmSelection(db);
+  const source: FarmSource = config
+    ? { kind: "config", file: configFile }
+    : selection
+      ? { kind: "onboarded", selection }
+      : { kind: "simulated" };
 
   let hosts: FarmHostSpec[];
   let resources: ResourceMeta[];
   let simStore: WorldStore | undefined;
   let fences: Record<string, FenceDevice>;
+  let repin: ((host: string, fingerprint: string) => void) | undefined;
   if (config) {
     log(`managing the hosts of ${configFile} over SSH`);
     hosts = config.hosts.map((h, i) => {
@@ -63,6 +76,13 @@ async function main(): Promise<void> {
     });
     resources = config.resources;
     fences = Object.fromEntries(config.hosts.flatMap((h) => (h.fence ? [[h.name, h.fence]] : [])));
+  } else if (selection) {
+    const onboarded = await onboardedFarmHosts(db, box, selection);
+    ({ hosts, resources } = onboarded);
+    repin = (name, fingerprint) => onboarded.transports.get(name)?.repin(fingerprint);
+    log(`managing the onboarded hosts ${selection.hosts.join(" and ")} over SSH`);
+    // No fence devices are configured for onboarded hosts yet: a failover of a silent host then needs force.
+    fences = {};
   } else {
     const sim = setupSimFarm({
       simDir: path.join(env.dataDir, "sim"),
@@ -81,7 +101,6 @@ async function main(): Promise<void> {
     fences = sim.fences;
   }
 
-  const db = createDb(env.databaseUrl);
   // Resources created from the panel (issue 6) are in the inventory with their mount points.
   for (const row of await db.drbdResource.findMany({ select: { name: true, mountPoint: true } })) {
     const known = resources.find((r) => r.name === row.name);
@@ -89,7 +108,7 @@ async function main(): Promise<void> {
     else if (known.mountPoint === null && row.mountPoint) known.mountPoint = row.mountPoint;
   }
   const farm = new FarmService({
-    simulated: !config,
+    simulated: source.kind === "simulated",
     hosts,
     resources,
     inventory: new InventoryStore(db),
@@ -109,9 +128,8 @@ async function main(): Promise<void> {
       hungAfterMs: (config?.monitoring.hungAfterSec ?? 10) * 1000,
     },
     // The simulated farm moves faster than a real one: its charts fill in minutes.
-    sampleMs: config ? 60_000 : 10_000,
+    sampleMs: source.kind === "simulated" ? 10_000 : 60_000,
   });
-  const box = SecretBox.open({ dataDir: env.dataDir, envKey: env.TANDEM_SECRET_KEY });
   const notifier = new Notifier({
     box,
     db,
@@ -122,12 +140,24 @@ async function main(): Promise<void> {
   const audit = new AuditLog(db, path.join(env.dataDir, "audit-head.json"));
   const auth = new AuthService(db, audit, box);
   const stopSyslog = forwardAuditToSyslog(audit, db, log);
+  const onboarding = new OnboardingService(db, box, () =>
+    fs.readFileSync(path.join(root, "agents", "dist", "tandem-agent.js")),
+  );
+  if (repin) onboarding.onPinned(repin);
   setRuntime({
     auth,
     audit,
-    onboarding: new OnboardingService(db, box, () =>
-      fs.readFileSync(path.join(root, "agents", "dist", "tandem-agent.js")),
-    ),
+    onboarding,
+    farmSource: source,
+    // Under `npm start` (scripts/start.mjs), exit code 75 asks it to start the panel again.
+    ...(env.TANDEM_SUPERVISED === "1"
+      ? {
+          restart: (reason: string) => {
+            log(`restarting: ${reason}`);
+            setTimeout(() => shutdown(RESTART_EXIT_CODE), 300).unref();
+          },
+        }
+      : {}),
     secrets: box,
     farm,
     runbooks,
@@ -163,9 +193,19 @@ async function main(): Promise<void> {
   const stopSockets = secureSockets(io, auth);
   farm.onChange((change) => emitEvent(io, "farm:changed", change));
   runbooks.onChange((change) => emitEvent(io, "job:changed", change));
-  incidents.onChange(({ change, incident }) =>
-    emitEvent(io, "incident:changed", { id: incident.id, change }),
-  );
+  incidents.onChange(({ change, incident }) => {
+    emitEvent(io, "incident:changed", { id: incident.id, change });
+    // An onboarded host that presents another key is marked on the hosts page too, where it is re-pinned.
+    if (
+      source.kind === "onboarded" &&
+      change === "opened" &&
+      incident.kind === "host-key-changed" &&
+      incident.host
+    )
+      void onboarding
+        .markKeyChanged(incident.host, incident.summary)
+        .catch((err: unknown) => log(`onboarding: ${String(err)}`));
+  });
   await farm.start();
   notifier.start();
   await monitor.start();
@@ -192,7 +232,7 @@ async function main(): Promise<void> {
       `first run: create the first administrator at ${tls ? "https" : "http"}://${listenHost === "0.0.0.0" ? "localhost" : listenHost}:${env.PORT}/setup`,
     );
 
-  const shutdown = () => {
+  function shutdown(code = 0): void {
     log("stopping");
     stopSockets();
     stopSyslog();
@@ -200,11 +240,11 @@ async function main(): Promise<void> {
     notifier.stop();
     farm.stop();
     void io.close();
-    server.close(() => void db.$disconnect().finally(() => process.exit(0)));
-    setTimeout(() => process.exit(0), 3000).unref();
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+    server.close(() => void db.$disconnect().finally(() => process.exit(code)));
+    setTimeout(() => process.exit(code), 3000).unref();
+  }
+  process.on("SIGINT", () => shutdown());
+  process.on("SIGTERM", () => shutdown());
 }
 
 function readPrivateKey(file: string, field: string): Buffer {

@@ -4,6 +4,7 @@ import { useTranslations } from "next-intl";
 import { useCallback, useEffect, useState } from "react";
 import { apiError, apiFetch, sendJson, type ApiError } from "./api-fetch";
 import { Failure } from "./error-message";
+import { FarmSource } from "./farm-source";
 import { PageHeader } from "./page-header";
 
 type Lines = { authorizedKeysLine: string; bootstrapLine: string };
@@ -40,10 +41,13 @@ export function HostsOnboarding() {
   const [form, setForm] = useState({ name: "", address: "", port: "22", user: "root" });
   const [error, setError] = useState<ApiError | null>(null);
   const [lines, setLines] = useState<Record<string, Lines>>({});
+  const [loads, setLoads] = useState(0);
   const load = useCallback(() => {
-    void apiFetch("/api/onboarding", { cache: "no-store" }).then(async (r) =>
-      r.ok ? setHosts(((await r.json()) as { hosts: Host[] }).hosts) : setError(await apiError(r)),
-    );
+    void apiFetch("/api/onboarding", { cache: "no-store" }).then(async (r) => {
+      if (!r.ok) return setError(await apiError(r));
+      setHosts(((await r.json()) as { hosts: Host[] }).hosts);
+      setLoads((n) => n + 1);
+    });
   }, []);
   useEffect(load, [load]);
 
@@ -51,6 +55,7 @@ export function HostsOnboarding() {
     <main className="mx-auto max-w-5xl p-4 sm:p-6">
       <PageHeader title={t("title")} links={[{ href: "/", label: t("backToFarm") }]} />
       <p className="mb-4 text-sm text-slate-600">{t("intro")}</p>
+      <FarmSource refreshKey={loads} />
       <form
         className="mb-6 flex flex-wrap items-end gap-2 rounded border border-slate-200 bg-white p-4 text-sm"
         onSubmit={(e) => {

@@ -12,6 +12,8 @@ export const ZEnv = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   /** Where the database, the simulated world and other state live. */
   TANDEM_DATA_DIR: z.string().min(1).default("./data"),
+  /** Set by scripts/start.mjs, which starts server.ts again when it exits with 75 (a farm switch restarts the panel). */
+  TANDEM_SUPERVISED: z.enum(["1"]).optional(),
   /** Overrides the database location (default: file:$TANDEM_DATA_DIR/tandem.db). */
   DATABASE_URL: z.string().min(1).optional(),
   /** Farm configuration file naming real hosts (default: ./tandem.config.json if present). */

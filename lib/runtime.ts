@@ -9,6 +9,7 @@ import type { AuthService } from "./auth/service";
 import type { AuditLog } from "./audit/log";
 import type { OnboardingService } from "./hosts/service";
 import type { SecretBox } from "./auth/secret-box";
+import type { FarmSource } from "./hosts/farm-source";
 
 /**
  * The process-wide services, created once by server.ts. Next bundles route handlers separately from
@@ -30,6 +31,10 @@ export interface Runtime {
   secrets: SecretBox;
   /** Host onboarding: scan, pin, key pair, connection test (lib/hosts). */
   onboarding: OnboardingService;
+  /** Where the farm comes from: the simulator, tandem.config.json or two onboarded hosts (read once at start). */
+  farmSource: FarmSource;
+  /** Ends this process so that `npm start` starts the panel again (absent when nothing would restart it). */
+  restart?: (reason: string) => void;
   /** The farm's resources and their mount points (the same list the farm service and the engine hold). */
   resources: ResourceMeta[];
   /** The simulated world, when the panel runs the simulated farm (absent for a real farm). */

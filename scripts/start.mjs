@@ -53,10 +53,24 @@ if (
   fs.writeFileSync(stamp, current);
 }
 
-const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-  stdio: "inherit",
-  cwd: root,
-  env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
-});
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// server.ts exits with 75 to be started again (an administrator switched the farm to onboarded hosts).
+const RESTART = 75;
+let child;
+let stopping = false;
+function serve() {
+  child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    stdio: "inherit",
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", TANDEM_SUPERVISED: "1" },
+  });
+  child.on("exit", (code, signal) => {
+    if (code === RESTART && !stopping) serve();
+    else process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+serve();
+for (const sig of ["SIGINT", "SIGTERM"])
+  process.on(sig, () => {
+    stopping = true;
+    child.kill(sig);
+  });

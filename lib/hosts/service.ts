@@ -97,6 +97,14 @@ export class OnboardingService {
     private readonly agentBundle?: () => Buffer,
   ) {}
 
+  private readonly pinListeners = new Set<(name: string, fingerprint: string) => void>();
+
+  /** Called after every pin and re-pin: the farm's session to that host then checks the new key. */
+  onPinned(listener: (name: string, fingerprint: string) => void): () => void {
+    this.pinListeners.add(listener);
+    return () => this.pinListeners.delete(listener);
+  }
+
   private async host(name: string): Promise<ManagedHost> {
     const h = await this.db.managedHost.findUnique({ where: { name } });
     if (!h)
@@ -176,6 +184,7 @@ export class OnboardingService {
           : {}),
       },
     });
+    for (const listener of this.pinListeners) listener(name, h.scannedSha256);
     return {
       host: publicHost(row),
       authorizedKeysLine: this.authorizedKeys(row),
@@ -304,6 +313,14 @@ export class OnboardingService {
     } finally {
       transport.dispose();
     }
+  }
+
+  /** The farm's session to the host met another key (the monitor's incident): the hosts page shows it, to re-key. */
+  async markKeyChanged(name: string, detail: string): Promise<void> {
+    await this.db.managedHost.updateMany({
+      where: { name, status: { not: "key-changed" } },
+      data: { status: "key-changed", lastTestAt: new Date(), lastTestResult: detail.slice(0, 500) },
+    });
   }
 
   /** Re-key, step 1: reads the host's key again. A different key is shown for confirmation; nothing is trusted yet. */

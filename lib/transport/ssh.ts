@@ -42,6 +42,8 @@ export type SshTransport = Transport & {
   renameFile(from: string, to: string): Promise<void>;
   /** Reads a file over SFTP. */
   getFile(remotePath: string): Promise<Buffer>;
+  /** Pins another host key (an administrator confirmed it): the next connection checks that one. */
+  repin(hostKeySha256: string): void;
 };
 
 const DEFAULTS = {
@@ -74,7 +76,7 @@ export function createSshTransport(options: SshTransportOptions): SshTransport {
   const port = options.port ?? DEFAULTS.port;
   const target = `${options.host}:${port}`;
   const description = `ssh ${options.username}@${target}`;
-  const pinned = options.hostKeySha256 === null ? null : normalizeFingerprint(options.hostKeySha256);
+  let pinned = options.hostKeySha256 === null ? null : normalizeFingerprint(options.hostKeySha256);
   let current: Connection | null = null;
 
   /** The live (or still connecting) connection, or a new one: concurrent callers share it. */
@@ -404,6 +406,10 @@ export function createSshTransport(options: SshTransportOptions): SshTransport {
     description,
     open,
     exec,
+    repin(hostKeySha256) {
+      pinned = normalizeFingerprint(hostKeySha256);
+      if (current) retire(current);
+    },
     putFile: (remotePath, data, mode) =>
       withSftp(`write ${remotePath}`, (s, done) => s.writeFile(remotePath, data, { mode }, done)),
     renameFile: (from, to) =>

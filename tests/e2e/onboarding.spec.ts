@@ -7,15 +7,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import { startSshd, type SshdHandle } from "../helpers/sshd";
+import type { APIRequestContext } from "@playwright/test";
 import { expect, test } from "./fixtures";
 
 let sshd: SshdHandle | null = null;
+let second: SshdHandle | null = null;
 test.afterAll(async () => {
   await sshd?.stop();
+  await second?.stop();
 });
 
-test("a host is onboarded from the browser: key read, fingerprint confirmed, line installed, connection tested; a swapped key is refused", async ({
+test("a host is onboarded from the browser: key read, fingerprint confirmed, line installed, connection tested; a swapped key is refused; a connected pair is offered as the farm", async ({
   page,
+  request,
 }) => {
   test.setTimeout(120_000);
   sshd = await startSshd();
@@ -62,4 +66,41 @@ test("a host is onboarded from the browser: key read, fingerprint confirmed, lin
   await page.getByTestId("onboard-xen3-test").click();
   await expect(page.getByTestId("onboard-xen3-status")).toContainText("connected");
   await expect(card).not.toContainText("PRIVATE KEY");
+
+  // A second connected host: the pair can become the farm. A bad mount point is refused with its field and nothing
+  // is stored (the restart onto the hosts is tested in tests/restart/onboarded-farm.test.ts: it would end this panel).
+  second = await startSshd();
+  await onboardByApi(request, "xen4", second, agent);
+  await page.reload();
+  await expect(page.getByTestId("farm-source-current")).toContainText("simulated farm");
+  await page.getByTestId("farm-source-host-0").selectOption("xen3");
+  await page.getByTestId("farm-source-host-1").selectOption("xen4");
+  await page.getByTestId("farm-source-mounts").fill("r1 srv/r1");
+  await page.getByTestId("farm-source-choose").click();
+  await page.getByTestId("farm-source-confirm").click();
+  await expect(page.getByTestId("farm-source-error")).toContainText("resources.0.mountPoint");
+  await page.getByTestId("farm-source-host-1").selectOption("xen3");
+  await page.getByTestId("farm-source-mounts").fill("r1 /srv/r1");
+  await page.getByTestId("farm-source-choose").click();
+  await page.getByTestId("farm-source-confirm").click();
+  await expect(page.getByTestId("farm-source-error")).toContainText("two different hosts");
+  expect((await (await request.get("/api/farm/source")).json()).chosen).toBeNull();
+  await expect(page.getByTestId("farm-source-current")).toContainText("simulated farm");
 });
+
+/** Scan, pin and test through the API, the line on the "host" with the forced command at `agent`. */
+async function onboardByApi(request: APIRequestContext, name: string, sshd: SshdHandle, agent: string) {
+  const scanned = await request.post("/api/onboarding", {
+    data: { name, address: "127.0.0.1", port: sshd.port, user: sshd.username },
+  });
+  expect(scanned.status()).toBe(201);
+  const pinned = await request.post(`/api/onboarding/${name}/pin`, {
+    data: { fingerprint: sshd.hostKeySha256 },
+  });
+  const line = ((await pinned.json()) as { authorizedKeysLine: string }).authorizedKeysLine;
+  fs.appendFileSync(
+    path.join(sshd.dir, "authorized_keys"),
+    line.replace(/command="[^"]*"/, `command="${agent}"`) + "\n",
+  );
+  expect((await request.post(`/api/onboarding/${name}/test`)).status()).toBe(200);
+}

@@ -47,6 +47,7 @@ export async function startAuthPanel(
       fs.readFileSync(path.join(ROOT, "agents/dist/tandem-agent.js")),
     ),
     secrets: box,
+    farmSource: { kind: "simulated" },
     farm: service,
     runbooks: engine,
     db,

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ZInstallRequest, ZOnboardRequest } from "../../../lib/hosts/service";
 import { authorizedKeysLine } from "../../../lib/agent-install/authorized-keys";
+import { ZFarmSelection } from "../../../lib/hosts/farm-source";
 import { INJECTION_CORPUS } from "../../helpers/injection";
 
 const VALID = { name: "xen3", address: "192.0.2.10" };
@@ -62,5 +63,46 @@ describe("onboarding input (S2)", () => {
           JSON.stringify(evil),
         ).toThrow();
     }
+  });
+
+  it("the farm's pair: two different hosts, a sane standby, mount points that are plain absolute paths", () => {
+    const field = (body: unknown) => {
+      const parsed = ZFarmSelection.safeParse(body);
+      return parsed.success ? null : parsed.error.issues[0]?.path.join(".");
+    };
+    expect(ZFarmSelection.parse({ hosts: ["xen1", "xen2"] })).toEqual({
+      hosts: ["xen1", "xen2"],
+      standbyMiB: 1024,
+      resources: [],
+    });
+    expect(field({ hosts: ["xen1", "xen1"] })).toBe("hosts");
+    expect(field({ hosts: ["xen1"] })).toBe("hosts");
+    expect(field({ hosts: ["xen1", "xen2", "xen3"] })).toBe("hosts");
+    expect(field({ hosts: ["xen1", "xen2"], standbyMiB: -1 })).toBe("standbyMiB");
+    expect(field({ hosts: ["xen1", "xen2"], standbyMiB: 1.5 })).toBe("standbyMiB");
+    const resources = (mountPoint: unknown, name = "r1") => ({
+      hosts: ["xen1", "xen2"],
+      resources: [{ name, mountPoint }],
+    });
+    expect(field(resources("srv/r1"))).toBe("resources.0.mountPoint");
+    expect(field(resources(null))).toBeNull();
+    for (const evil of INJECTION_CORPUS) {
+      if (/^\/[A-Za-z0-9._+/-]*$/.test(evil) && !evil.includes("..") && !evil.includes("//")) continue;
+      expect(field(resources(evil)), JSON.stringify(evil)).toBe("resources.0.mountPoint");
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$/.test(evil))
+        expect(field(resources("/srv/r1", evil)), JSON.stringify(evil)).toBe("resources.0.name");
+      expect(field({ hosts: ["xen1", evil] }), JSON.stringify(evil)).toBe(
+        /^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/.test(evil) ? null : "hosts.1",
+      );
+    }
+    expect(
+      field({
+        hosts: ["xen1", "xen2"],
+        resources: [
+          { name: "r1", mountPoint: null },
+          { name: "r1", mountPoint: null },
+        ],
+      }),
+    ).toBe("resources");
   });
 });
