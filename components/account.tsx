@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from "react";
 import { apiError, apiFetch, sendJson, signOut, type ApiError } from "./api-fetch";
 import { Failure } from "./error-message";
 import { PageHeader } from "./page-header";
+import { registerKey } from "./security-key";
 import { useMe } from "./user-menu";
 
 type Token = {
@@ -26,6 +27,8 @@ const section = "mb-6 rounded border border-slate-200 bg-white p-4";
 export function AccountPage() {
   const t = useTranslations("account");
   const me = useMe();
+  // Security keys go beside the app: shown once two-factor is on (as loaded, or turned on on this page).
+  const [twoFactorOn, setTwoFactorOn] = useState<boolean | null>(null);
   return (
     <main className="mx-auto max-w-4xl p-4 sm:p-6">
       <PageHeader title={t("title")} links={[{ href: "/", label: t("backToFarm") }]} />
@@ -39,16 +42,21 @@ export function AccountPage() {
         </p>
       )}
       {/* Once the account is known (after hydration): its state starts from the server's. */}
-      {me && <TwoFactor enabled={me.twoFactor} />}
+      {me && <TwoFactor enabled={me.twoFactor} onChange={setTwoFactorOn} />}
+      {(twoFactorOn ?? me?.twoFactor) && <SecurityKeys />}
       <Tokens ownRole={me?.role ?? "viewer"} />
       <Sessions />
     </main>
   );
 }
 
-function TwoFactor({ enabled }: { enabled: boolean }) {
+function TwoFactor({ enabled, onChange }: { enabled: boolean; onChange: (on: boolean) => void }) {
   const t = useTranslations("account");
-  const [on, setOn] = useState(enabled);
+  const [on, setState] = useState(enabled);
+  const setOn = (value: boolean) => {
+    setState(value);
+    onChange(value);
+  };
   const [setup, setSetup] = useState<{ secret: string; qrDataUrl: string } | null>(null);
   const [code, setCode] = useState("");
   const [recovery, setRecovery] = useState<string[] | null>(null);
@@ -131,6 +139,96 @@ function TwoFactor({ enabled }: { enabled: boolean }) {
         </div>
       )}
       <Failure error={error} testId="two-factor-error" />
+    </section>
+  );
+}
+
+type KeyRow = { id: string; name: string; label: string; createdAt: string; lastUsedAt: string | null };
+
+/** Security keys (WebAuthn) as a second factor beside the authenticator app: add one, see them, remove one. */
+function SecurityKeys() {
+  const t = useTranslations("account");
+  const format = useFormatter();
+  const [keys, setKeys] = useState<KeyRow[]>([]);
+  const [name, setName] = useState("");
+  const [error, setError] = useState<ApiError | null>(null);
+  const [keyFailed, setKeyFailed] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const load = useCallback(() => {
+    void apiFetch("/api/auth/keys", { cache: "no-store" }).then(async (r) =>
+      r.ok ? setKeys(((await r.json()) as { keys: KeyRow[] }).keys) : setError(await apiError(r)),
+    );
+  }, []);
+  useEffect(load, [load]);
+  const add = async () => {
+    setBusy(true);
+    setError(null);
+    setKeyFailed(false);
+    const answer = await registerKey("/api/auth/keys/options");
+    const res = answer.ok
+      ? await sendJson("POST", "/api/auth/keys", { name, response: answer.response })
+      : null;
+    setBusy(false);
+    if (!answer.ok) {
+      setKeyFailed(answer.byBrowser);
+      return setError(answer.error);
+    }
+    if (res && !res.ok) return setError(await apiError(res));
+    setName("");
+    load();
+  };
+  return (
+    <section className={section} data-testid="security-keys">
+      <h2 className="mb-2 font-semibold">{t("keysTitle")}</h2>
+      <p className="mb-2 text-sm text-slate-600">{t("keysIntro")}</p>
+      <ul className="mb-2 text-sm" data-testid="security-key-list">
+        {keys.map((k) => (
+          <li key={k.id} className="flex items-center gap-2 py-1">
+            <span className="font-medium">{k.name}</span>
+            <span className="text-xs text-slate-500">
+              {t("keyAdded", {
+                when: format.dateTime(new Date(k.createdAt), { dateStyle: "short", timeStyle: "short" }),
+              })}
+              {k.lastUsedAt &&
+                ` · ${t("keyUsed", { when: format.dateTime(new Date(k.lastUsedAt), { dateStyle: "short", timeStyle: "short" }) })}`}
+            </span>
+            <button
+              type="button"
+              className={button}
+              data-testid={`security-key-remove-${k.label}`}
+              onClick={() =>
+                void apiFetch(`/api/auth/keys/${encodeURIComponent(k.id)}`, { method: "DELETE" }).then(
+                  async (r) => (r.ok ? load() : setError(await apiError(r))),
+                )
+              }
+            >
+              {t("keyRemove")}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="flex flex-wrap items-end gap-2 text-sm">
+        <label>
+          {t("keyName")}{" "}
+          <input
+            className={input}
+            data-testid="security-key-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </label>
+        <button
+          type="button"
+          className={button}
+          data-testid="security-key-add"
+          disabled={busy || name.trim() === ""}
+          onClick={() => void add()}
+        >
+          {t("keyAdd")}
+        </button>
+      </div>
+      {keyFailed && <p className="text-sm text-red-700">{t("keyFailed")}</p>}
+      <Failure error={error} testId="security-keys-error" />
     </section>
   );
 }

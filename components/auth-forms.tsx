@@ -5,6 +5,7 @@ import { useState, type ReactNode } from "react";
 import { apiError, sendJson, type ApiError } from "./api-fetch";
 import { Failure } from "./error-message";
 import { LanguageSwitcher } from "./language-switcher";
+import { answerWithKey } from "./security-key";
 
 /** Where to go after signing in: a path on this panel only (never another site). */
 function nextPath(): string {
@@ -126,8 +127,26 @@ export function LoginForm() {
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [stage, setStage] = useState<"password" | "code">("password");
+  const [hasKey, setHasKey] = useState(false);
+  const [keyFailed, setKeyFailed] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const signInWithKey = async () => {
+    setBusy(true);
+    setError(null);
+    setKeyFailed(false);
+    const answer = await answerWithKey("/api/auth/key-sign-in/options");
+    const res = answer.ok
+      ? await sendJson("POST", "/api/auth/key-sign-in", { response: answer.response })
+      : null;
+    setBusy(false);
+    if (!answer.ok) {
+      setKeyFailed(answer.byBrowser);
+      return setError(answer.error);
+    }
+    if (res?.ok) window.location.assign(nextPath());
+    else if (res) setError(await apiError(res));
+  };
   const submit = async () => {
     setBusy(true);
     setError(null);
@@ -137,9 +156,10 @@ export function LoginForm() {
         : await sendJson("POST", "/api/auth/code", { code });
     setBusy(false);
     if (!res.ok) return setError(await apiError(res));
-    const body = (await res.json()) as { stage: "full" | "password" };
+    const body = (await res.json()) as { stage: "full" | "password"; securityKey?: boolean };
     if (body.stage === "password") {
       setStage("code");
+      setHasKey(body.securityKey === true);
       setPassword("");
     } else window.location.assign(nextPath());
   };
@@ -180,6 +200,7 @@ export function LoginForm() {
             help={t("codeHelp")}
           />
         )}
+        {keyFailed && <p className="text-sm text-red-700">{t("keyFailed")}</p>}
         <Failure error={error} testId="auth-error" />
         <button
           type="submit"
@@ -189,6 +210,17 @@ export function LoginForm() {
         >
           {t("signIn")}
         </button>
+        {stage === "code" && hasKey && (
+          <button
+            type="button"
+            data-testid="login-key"
+            disabled={busy}
+            onClick={() => void signInWithKey()}
+            className="rounded border border-slate-400 px-3 py-1.5 disabled:opacity-50"
+          >
+            {t("useKey")}
+          </button>
+        )}
       </form>
     </Card>
   );

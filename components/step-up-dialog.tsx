@@ -4,6 +4,7 @@ import { useTranslations } from "next-intl";
 import { useEffect, useRef, useState } from "react";
 import { registerStepUp, sendJson } from "./api-fetch";
 import { ErrorMessage } from "./error-message";
+import { answerWithKey } from "./security-key";
 
 /**
  * The step-up dialog: a dangerous action (failover, the wizard's apply, a deletion...) was refused because the
@@ -13,6 +14,8 @@ export function StepUpDialog() {
   const t = useTranslations("auth");
   const [open, setOpen] = useState(false);
   const [twoFactor, setTwoFactor] = useState(false);
+  const [hasKey, setHasKey] = useState(false);
+  const [keyFailed, setKeyFailed] = useState(false);
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [error, setError] = useState<{ code: string | null; message: string } | null>(null);
@@ -29,10 +32,14 @@ export function StepUpDialog() {
             setPassword("");
             setCode("");
             setError(null);
+            setKeyFailed(false);
             setOpen(true);
             void fetch("/api/auth/me", { cache: "no-store" })
-              .then((r) => r.json() as Promise<{ twoFactor?: boolean }>)
-              .then((me) => setTwoFactor(me.twoFactor === true))
+              .then((r) => r.json() as Promise<{ twoFactor?: boolean; securityKeys?: number }>)
+              .then((me) => {
+                setTwoFactor(me.twoFactor === true);
+                setHasKey((me.securityKeys ?? 0) > 0);
+              })
               .catch(() => undefined);
           }),
       ),
@@ -49,10 +56,21 @@ export function StepUpDialog() {
     resolver.current = null;
   };
 
-  const submit = async () => {
+  const submit = async (withKey = false) => {
     setBusy(true);
     setError(null);
-    const res = await sendJson("POST", "/api/auth/step-up", { password, ...(twoFactor ? { code } : {}) });
+    setKeyFailed(false);
+    let second: { code?: string; key?: unknown } = twoFactor ? { code } : {};
+    if (withKey) {
+      const answer = await answerWithKey("/api/auth/step-up/options");
+      if (!answer.ok) {
+        setBusy(false);
+        setKeyFailed(answer.byBrowser);
+        return setError(answer.error);
+      }
+      second = { key: answer.response };
+    }
+    const res = await sendJson("POST", "/api/auth/step-up", { password, ...second });
     setBusy(false);
     if (res.ok) return finish(true);
     const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
@@ -103,6 +121,7 @@ export function StepUpDialog() {
             />
           </label>
         )}
+        {keyFailed && <p className="text-sm text-red-700">{t("keyFailed")}</p>}
         {error && (
           <p role="alert" data-testid="step-up-error" className="text-sm text-red-700">
             <ErrorMessage error={error} />
@@ -112,6 +131,17 @@ export function StepUpDialog() {
           <button type="button" onClick={() => finish(false)} className="rounded border px-3 py-1 text-sm">
             {t("cancel")}
           </button>
+          {hasKey && (
+            <button
+              type="button"
+              disabled={busy || password === ""}
+              data-testid="step-up-key"
+              onClick={() => void submit(true)}
+              className="rounded border border-slate-400 px-3 py-1 text-sm disabled:opacity-50"
+            >
+              {t("useKey")}
+            </button>
+          )}
           <button
             type="submit"
             disabled={busy || password === ""}

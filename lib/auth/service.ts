@@ -9,6 +9,7 @@ import { Secret, TOTP } from "otpauth";
 import QRCode from "qrcode";
 import type { Db } from "../db";
 import { AppError } from "../errors";
+import { type RelyingParty, SecurityKeys } from "./security-keys";
 import type { AuditLog } from "../audit/log";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords";
 import { allows, canChangeState, isRole, roleAtMost, type Permission, type Role } from "./roles";
@@ -74,9 +75,12 @@ export interface ClientInfo {
   userAgent: string;
 }
 
-export type SignInResult =
-  | { stage: "full"; sessionToken: string; username: string }
-  | { stage: "password"; sessionToken: string; username: string };
+export type SignInResult = {
+  stage: "full" | "password";
+  sessionToken: string;
+  username: string;
+  userId: string;
+};
 
 const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
 const randomToken = (bytes = 32) => crypto.randomBytes(bytes).toString("base64url");
@@ -94,6 +98,8 @@ export class AuthService {
   private adminKnown = false;
   private readonly failuresByAddress = new Map<string, number[]>();
   private readonly endedListeners = new Set<(sessionIds: string[]) => void>();
+  /** WebAuthn security keys, a second factor beside the authenticator app. */
+  readonly keys: SecurityKeys;
 
   constructor(
     private readonly db: Db,
@@ -101,7 +107,9 @@ export class AuthService {
     private readonly box: SecretBox,
     readonly settings: AuthSettings = DEFAULT_AUTH_SETTINGS,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.keys = new SecurityKeys(db, now);
+  }
 
   /** Called with the ids of sessions that ended (sign-out, admin, disabled account): open sockets close. */
   onSessionsEnded(listener: (sessionIds: string[]) => void): () => void {
@@ -222,7 +230,7 @@ export class AuthService {
     const sessionToken = await this.newSession(user.id, stage, client);
     if (stage === "full") await this.db.user.update({ where: { id: user.id }, data: { failedCount: 0 } });
     await audit("ok", stage === "full" ? "signed in" : "password accepted, code owed");
-    return { stage, sessionToken, username: user.username };
+    return { stage, sessionToken, username: user.username, userId: user.id };
   }
 
   /**
@@ -250,17 +258,65 @@ export class AuthService {
    * and a new one (a new id) is issued: the id an attacker may have seen before sign-in is worthless after.
    */
   async signInCode(sessionToken: string | null, code: string, client: ClientInfo): Promise<string> {
-    const session = sessionToken
-      ? await this.db.session.findUnique({ where: { id: sha256(sessionToken) }, include: { user: true } })
-      : null;
-    if (!session || session.stage !== "password" || session.endedAt || this.expired(session))
-      throw new AppError("UNAUTHENTICATED", "code without a pending sign-in", {
-        userMessage: "Sign in with your password first.",
-      });
+    const session = await this.pendingSession(sessionToken);
     const user = session.user;
     await this.checkCode(user, code, client.address, "auth.sign-in-code");
     await this.db.session.update({ where: { id: session.id }, data: { endedAt: new Date(this.now()) } });
     return this.newSession(user.id, "full", client);
+  }
+
+  /** The half-signed-in session (password accepted, second factor owed) of `sessionToken`, or 401. */
+  private async pendingSession(sessionToken: string | null) {
+    const session = sessionToken
+      ? await this.db.session.findUnique({ where: { id: sha256(sessionToken) }, include: { user: true } })
+      : null;
+    if (!session || session.stage !== "password" || session.endedAt || this.expired(session))
+      throw new AppError("UNAUTHENTICATED", "second factor without a pending sign-in", {
+        userMessage: "Sign in with your password first.",
+      });
+    return session;
+  }
+
+  /** Sign-in, step two with a security key: the challenge for the pending session. */
+  async signInKeyOptions(sessionToken: string | null, rp: RelyingParty) {
+    const session = await this.pendingSession(sessionToken);
+    return this.keys.authenticationOptions(session.user, session.id, rp, "sign-in");
+  }
+
+  /** Sign-in, step two with a security key's answer; like a code, it ends the pending session for a new one. */
+  async signInKey(sessionToken: string | null, rp: RelyingParty, response: unknown, client: ClientInfo) {
+    const session = await this.pendingSession(sessionToken);
+    await this.checkKey(session.user, session.id, rp, "sign-in", response, client.address);
+    await this.db.session.update({ where: { id: session.id }, data: { endedAt: new Date(this.now()) } });
+    return this.newSession(session.user.id, "full", client);
+  }
+
+  /** Checks a security key's answer like a code: the same rate limits, lockout and audit. */
+  private async checkKey(
+    user: User,
+    sessionId: string,
+    rp: RelyingParty,
+    purpose: "sign-in" | "step-up",
+    response: unknown,
+    address: string,
+  ): Promise<void> {
+    const action = `auth.${purpose}-key`;
+    const audit = (result: "ok" | "refused", detail: string) =>
+      this.audit.append({ actor: user.username, action, target: null, address, result, detail });
+    if (this.addressBlocked(address) || this.locked(user)) {
+      await audit("refused", "locked or rate-limited");
+      throw this.tooMany(`${action} for ${user.username}: too many failures`);
+    }
+    if (!(await this.keys.verify(user, sessionId, rp, purpose, response))) {
+      this.noteAddressFailure(address);
+      await this.noteUserFailure(user);
+      await audit("refused", "security key answer refused");
+      throw new AppError("UNAUTHENTICATED", `${action} for ${user.username}: security key refused`, {
+        userMessage: "The security key's answer was refused.",
+      });
+    }
+    await this.db.user.update({ where: { id: user.id }, data: { failedCount: 0 } });
+    await audit("ok", "security key");
   }
 
   /** Checks a TOTP or recovery code for `user` (rate limits and lockout apply); throws when wrong. */
@@ -430,8 +486,9 @@ export class AuthService {
   /** Step-up: the password (and code, with two-factor) again; dangerous actions need one within `stepUpMs`. */
   async stepUp(
     principal: Principal,
-    input: { password: string; code?: string | undefined },
+    input: { password: string; code?: string | undefined; key?: unknown },
     client: ClientInfo,
+    rp?: RelyingParty,
   ) {
     if (principal.via !== "session" || !principal.sessionId)
       throw new AppError("FORBIDDEN", "step-up needs a signed-in browser", {
@@ -465,7 +522,10 @@ export class AuthService {
     }
     // The password was right: earlier misses no longer count toward the lockout (a code's misses are checkCode's).
     await this.db.user.update({ where: { id: user.id }, data: { failedCount: 0 } });
-    if (user.totpEnabled) await this.checkCode(user, input.code ?? "", client.address, "auth.step-up-code");
+    if (user.totpEnabled && input.key !== undefined && rp)
+      await this.checkKey(user, principal.sessionId, rp, "step-up", input.key, client.address);
+    else if (user.totpEnabled)
+      await this.checkCode(user, input.code ?? "", client.address, "auth.step-up-code");
     else
       await this.audit.append({
         actor: user.username,
@@ -477,6 +537,32 @@ export class AuthService {
       where: { id: principal.sessionId },
       data: { stepUpAt: new Date(this.now()) },
     });
+  }
+
+  /** A challenge for a security key to answer in the step-up (beside the password). */
+  async stepUpKeyOptions(principal: Principal, rp: RelyingParty) {
+    if (principal.via !== "session" || !principal.sessionId)
+      throw new AppError("FORBIDDEN", "step-up needs a signed-in browser");
+    const user = await this.db.user.findUniqueOrThrow({ where: { id: principal.userId } });
+    return this.keys.authenticationOptions(user, principal.sessionId, rp, "step-up");
+  }
+
+  /** Registering a security key: only beside an authenticator app, whose recovery codes are the way back. */
+  async keyRegistrationOptions(principal: Principal, rp: RelyingParty) {
+    const user = await this.db.user.findUniqueOrThrow({ where: { id: principal.userId } });
+    if (!user.totpEnabled)
+      throw new AppError("CONFLICT", `${user.username} has no two-factor sign-in`, {
+        userMessage:
+          "Set up the authenticator app first: its recovery codes are the way back if a security key is lost.",
+        details: { rule: "two-factor with an authenticator app must be on" },
+      });
+    return this.keys.registrationOptions(user, principal.sessionId!, rp);
+  }
+
+  async registerKey(principal: Principal, rp: RelyingParty, name: string, response: unknown) {
+    const user = await this.db.user.findUniqueOrThrow({ where: { id: principal.userId } });
+    if (!user.totpEnabled) throw new AppError("CONFLICT", `${user.username} has no two-factor sign-in`);
+    return this.keys.register(user, principal.sessionId!, rp, name, response);
   }
 
   /** Whether the principal proved its password within the step-up window. */
@@ -538,6 +624,8 @@ export class AuthService {
   async disableTotp(userId: string): Promise<void> {
     await this.db.$transaction([
       this.db.recoveryCode.deleteMany({ where: { userId } }),
+      // Security keys are a second factor only beside the app: with two-factor off they go too.
+      this.db.securityKey.deleteMany({ where: { userId } }),
       this.db.user.update({
         where: { id: userId },
         data: { totpEnabled: false, totpSecretEnc: null, totpLastStep: null },

@@ -24,6 +24,13 @@ const EXPECTED: Record<string, Role | "public"> = {
   "GET /api/audit": "admin",
   "GET /api/audit/verify": "admin",
   "POST /api/auth/code": "public",
+  "POST /api/auth/key-sign-in": "public",
+  "POST /api/auth/key-sign-in/options": "public",
+  "GET /api/auth/keys": "viewer",
+  "POST /api/auth/keys": "viewer",
+  "POST /api/auth/keys/options": "viewer",
+  "DELETE /api/auth/keys/[id]": "viewer",
+  "POST /api/auth/step-up/options": "viewer",
   "POST /api/auth/login": "public",
   "POST /api/auth/logout": "viewer",
   "GET /api/auth/me": "viewer",
@@ -92,7 +99,13 @@ const SESSION_ONLY = new Set([
   "POST /api/auth/totp",
   "DELETE /api/auth/totp",
   "POST /api/auth/totp/confirm",
+  "POST /api/auth/keys",
+  "POST /api/auth/keys/options",
+  "DELETE /api/auth/keys/[id]",
+  "POST /api/auth/step-up/options",
 ]);
+/** Public routes that continue a sign-in: without a pending one (a password-only session) they answer 401. */
+const CONTINUES_SIGN_IN = new Set(["POST /api/auth/key-sign-in/options"]);
 
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 /** Path values that name nothing: an allowed call ends in 404 or 400 and changes nothing. */
@@ -165,6 +178,9 @@ describe("the matrix: anonymous, viewer, operator, admin, an operator token", ()
           refusals++;
           expect(res.status, label).toBe(role === null ? 401 : 403);
           expect(code, label).toBe(role === null ? "UNAUTHENTICATED" : "FORBIDDEN");
+        } else if (CONTINUES_SIGN_IN.has(r.key)) {
+          expect([401, 409], label).toContain(res.status);
+          expect(res.text, label).toMatch(/password first|no security key/);
         } else if (who === "token" && SESSION_ONLY.has(r.key)) {
           // For people only: a token cannot mint tokens, step up, set up two-factor or sign out.
           expect(res.status, label).toBe(403);

@@ -15,6 +15,12 @@ import { createSshTransport } from "../../lib/transport/ssh";
 import { createDb } from "../../lib/db";
 import { SecretBox } from "../../lib/auth/secret-box";
 import { OnboardingService, ZOnboardRequest } from "../../lib/hosts/service";
+import {
+  chooseOnboardedFarm,
+  onboardedFarmHosts,
+  readFarmSelection,
+  ZFarmSelection,
+} from "../../lib/hosts/farm-source";
 import { r5Request } from "../helpers/resources";
 import { waitFor, waitForWholeFarm } from "../helpers/sim";
 
@@ -501,8 +507,8 @@ describe("a new resource pair in the lab, over real SSH", () => {
   }, 600_000);
 });
 
-describe("onboarding a lab host over real SSH (issue 8)", () => {
-  it("xen1's key is read and pinned only with its fingerprint confirmed; the panel's own key, restricted to the panel's address, reaches the agent; a swapped host behind the address is refused", async () => {
+describe("onboarding the lab hosts over real SSH (issue 8)", () => {
+  it("each host's key is pinned only with its fingerprint confirmed; the panel's own keys, restricted to its address, reach the agents; the pair becomes the farm; a swapped host behind an address is refused", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-lab-onboard-"));
     const url = `file:${path.join(dir, "tandem.db")}`;
     execFileSync(
@@ -516,34 +522,67 @@ describe("onboarding a lab host over real SSH (issue 8)", () => {
     const db = createDb(url);
     const xen1 = lab.hosts.find((h) => h.name === "xen1")!;
     const xen2 = lab.hosts.find((h) => h.name === "xen2")!;
-    const keysFile = path.resolve(import.meta.dirname, "../../.tmp/lab/xen1/authorized_keys");
-    const before = fs.readFileSync(keysFile, "utf8");
+    const keysFile = (host: string) =>
+      path.resolve(import.meta.dirname, `../../.tmp/lab/${host}/authorized_keys`);
+    const before = {
+      xen1: fs.readFileSync(keysFile("xen1"), "utf8"),
+      xen2: fs.readFileSync(keysFile("xen2"), "utf8"),
+    };
+    const box = SecretBox.fromKey(crypto.randomBytes(32));
+    let service: FarmService | undefined;
     try {
-      const onboarding = new OnboardingService(db, SecretBox.fromKey(crypto.randomBytes(32)));
-      const scanned = await onboarding.scan(
-        ZOnboardRequest.parse({ name: "xen1", address: xen1.address, user: lab.user }),
-      );
-      expect(scanned.presented.fingerprint).toBe(xen1.hostKeySha256);
-      await expect(onboarding.pin("xen1", xen2.hostKeySha256, "lab")).rejects.toMatchObject({
-        code: "VALIDATION_FAILED",
-      });
-      const { authorizedKeysLine: line } = await onboarding.pin("xen1", xen1.hostKeySha256, "lab");
-      // The panel's address as the lab host saw it: the key works from there only.
-      expect(line).toContain(`restrict,from="${lab.panelAddress}",command=`);
-      // The administrator installs it; the lab's agent command (bound to the simulated world) is the forced one.
-      const labCommand = /command="[^"]*"/.exec(before)![0];
-      fs.appendFileSync(keysFile, line.replace(/command="[^"]*"/, labCommand) + "\n");
-      expect(await onboarding.test("xen1")).toMatchObject({ status: "ready" });
+      const onboarding = new OnboardingService(db, box);
+      for (const [h, other] of [
+        [xen1, xen2],
+        [xen2, xen1],
+      ] as const) {
+        const name = h.name as "xen1" | "xen2";
+        const scanned = await onboarding.scan(
+          ZOnboardRequest.parse({ name, address: h.address, user: lab.user }),
+        );
+        expect(scanned.presented.fingerprint).toBe(h.hostKeySha256);
+        await expect(onboarding.pin(name, other.hostKeySha256, "lab")).rejects.toMatchObject({
+          code: "VALIDATION_FAILED",
+        });
+        const { authorizedKeysLine: line } = await onboarding.pin(name, h.hostKeySha256, "lab");
+        // The panel's address as the lab host saw it: the key works from there only.
+        expect(line).toContain(`restrict,from="${lab.panelAddress}",command=`);
+        // The administrator installs it; the lab's agent command (bound to the simulated world) is the forced one.
+        const labCommand = /command="[^"]*"/.exec(before[name])![0];
+        fs.appendFileSync(keysFile(name), line.replace(/command="[^"]*"/, labCommand) + "\n");
+        expect(await onboarding.test(name)).toMatchObject({ status: "ready" });
+      }
+
+      // The pair becomes the farm (what server.ts does at start with the stored choice): both hosts over SSH with
+      // the keys the panel made, nothing from a configuration file.
+      await chooseOnboardedFarm(db, ZFarmSelection.parse({ hosts: ["xen1", "xen2"] }));
+      const farm = await onboardedFarmHosts(db, box, (await readFarmSelection(db))!);
+      service = new FarmService({ simulated: false, hosts: farm.hosts, resources: farm.resources });
+      await service.start();
+      const view = await waitForWholeFarm(service, 30_000);
+      expect(view.hosts.map((h) => `${h.name}:${h.reachable}`)).toEqual(["xen1:true", "xen2:true"]);
+      // Each resource as both agents report it over the onboarded keys (roles depend on the faults run before).
+      expect(view.resources.map((r) => r.name)).toEqual(["r1", "r2", "r3", "r4"]);
+      for (const r of view.resources)
+        expect(r.sides.map((s) => `${s.host}:${/^(Primary|Secondary)$/.test(s.role)}:${s.stale}`)).toEqual([
+          "xen1:true:false",
+          "xen2:true:false",
+        ]);
+      service.stop();
+      service = undefined;
+
       // Another machine answers at xen1's address (here: xen2's, as after an address takeover): refused.
       await db.managedHost.update({ where: { name: "xen1" }, data: { address: xen2.address } });
       await expect(onboarding.test("xen1")).rejects.toMatchObject({ code: "HOST_KEY_CHANGED" });
-      expect((await onboarding.list())[0]).toMatchObject({ status: "key-changed" });
+      expect((await onboarding.list())[0]).toMatchObject({ name: "xen1", status: "key-changed" });
     } finally {
-      fs.writeFileSync(keysFile, before, { mode: 0o600 });
+      service?.stop();
+      for (const name of ["xen1", "xen2"] as const)
+        fs.writeFileSync(keysFile(name), before[name], { mode: 0o600 });
       await db.$disconnect();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("faults in the lab (last: they leave xen2 without its Primary)", () => {

@@ -17,6 +17,10 @@ export const POST = apiRoute({
     return signedIn(runtime.auth, result.sessionToken, https, {
       stage: result.stage,
       username: result.username,
+      // With two-factor owed: whether a security key can answer instead of a code.
+      ...(result.stage === "password"
+        ? { securityKey: (await runtime.auth.keys.count(result.userId)) > 0 }
+        : {}),
     });
   },
 });

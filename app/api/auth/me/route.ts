@@ -3,7 +3,7 @@ import { apiRoute } from "@/lib/api/route";
 export const dynamic = "force-dynamic";
 
 /**
- * Who is signed in: `{ username, role, via, twoFactor, mustEnroll, stepUpUntil }` (`stepUpUntil`: when the last
+ * Who is signed in: `{ username, role, via, twoFactor, securityKeys, mustEnroll, stepUpUntil }` (`stepUpUntil`: when the last
  * password proof stops counting for dangerous actions, or null).
  */
 export const GET = apiRoute({
@@ -17,6 +17,7 @@ export const GET = apiRoute({
       role: p.role,
       via: p.via,
       twoFactor: user.totpEnabled,
+      securityKeys: await runtime.auth.keys.count(p.userId),
       mustEnroll: p.mustEnroll,
       stepUpUntil: until && until.getTime() > Date.now() ? until.toISOString() : null,
     };
