@@ -4,6 +4,7 @@ import { useTranslations } from "next-intl";
 import { useState } from "react";
 import type { TFarmView } from "@/lib/farm/view";
 import { AGENT_VERSION } from "@/agents/protocol/version";
+import { useCan } from "./user-menu";
 import { ErrorMessage } from "./error-message";
 import { apiFetch } from "./api-fetch";
 
@@ -23,7 +24,8 @@ export function AgentStatus({ host }: { host: Host }) {
   const [outcome, setOutcome] = useState<Outcome>({ status: "idle" });
   const { version, current, installable } = host.agent;
   const missing = host.error?.code === "AGENT_MISSING";
-  const offer = installable && ((version !== null && !current) || missing);
+  const canInstall = useCan("agent:install");
+  const offer = canInstall && installable && ((version !== null && !current) || missing);
 
   const install = async () => {
     setOutcome({ status: "running" });

@@ -8,7 +8,7 @@ import { HostCard } from "./host-card";
 import { OpenIncidentsBanner } from "./incidents";
 import { ErrorMessage } from "./error-message";
 import { LanguageSwitcher } from "./language-switcher";
-import { UserMenu } from "./user-menu";
+import { Can, UserMenu } from "./user-menu";
 import { ResourcePair } from "./resource-pair";
 import { SimulationPanel } from "./simulation-panel";
 import { useFarm, type FarmState } from "./use-farm";
@@ -35,9 +35,11 @@ export function FarmDashboard() {
           <a href="/vms" className="text-sm underline">
             {t("vmsLink")}
           </a>
-          <a href="/resources/new" data-testid="new-resource-link" className="text-sm underline">
-            {t("newResourceLink")}
-          </a>
+          <Can permission="resource:create">
+            <a href="/resources/new" data-testid="new-resource-link" className="text-sm underline">
+              {t("newResourceLink")}
+            </a>
+          </Can>
           <LiveIndicator state={state} />
           <UserMenu />
           <LanguageSwitcher />
@@ -65,7 +67,11 @@ export function FarmDashboard() {
       <OpenIncidentsBanner />
       {state.status === "loading" && <p className="text-slate-500">{t("loading")}</p>}
       {farm && <FarmGrid farm={farm} />}
-      {farm?.simulated && <SimulationPanel farm={farm} />}
+      {farm?.simulated && (
+        <Can permission="sim:fault">
+          <SimulationPanel farm={farm} />
+        </Can>
+      )}
     </main>
   );
 }

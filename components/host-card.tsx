@@ -6,6 +6,7 @@ import { Name, Term } from "./i18n/term";
 import { useFormatDateTime } from "./i18n/use-units";
 import { MemoryGauge } from "./memory-gauge";
 import { RunbookActions } from "./runbook-panel";
+import { Can } from "./user-menu";
 import type { HostCapacity } from "@/lib/runbooks/capacity";
 import { VmRow } from "./vm-row";
 
@@ -63,7 +64,9 @@ export function HostCard({
         </p>
       )}
       <AgentStatus host={host} />
-      <RunbookActions host={host} hosts={hosts} />
+      <Can permission="runbook:run">
+        <RunbookActions host={host} hosts={hosts} />
+      </Can>
       {host.memory && <MemoryGauge host={host.name} memory={host.memory} />}
       {capacity && capacity.incoming > 0 && host.reachable && (
         <p

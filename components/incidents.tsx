@@ -10,6 +10,7 @@ import { PageHeader } from "./page-header";
 import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
 import { SplitBrainRecovery } from "./split-brain-recovery";
+import { Can } from "./user-menu";
 import { apiFetch } from "./api-fetch";
 
 export const SEVERITY_STYLE: Record<string, string> = {
@@ -332,10 +333,12 @@ export function IncidentDetailView({ id }: { id: string }) {
             <SplitBrainEvidenceView evidence={incident.detail as SplitBrainEvidence} />
           )}
           {incident.kind === "split-brain" && incident.closedAt === null && incident.resource && (
-            <SplitBrainRecovery
-              resource={incident.resource}
-              evidence={(incident.detail as SplitBrainEvidence | null) ?? null}
-            />
+            <Can permission="runbook:force">
+              <SplitBrainRecovery
+                resource={incident.resource}
+                evidence={(incident.detail as SplitBrainEvidence | null) ?? null}
+              />
+            </Can>
           )}
           <h2 className="mt-4 mb-1 font-semibold">{t("timelineTitle")}</h2>
           <p className="mb-2 text-xs text-slate-500">{t("timelineHelp")}</p>

@@ -8,6 +8,7 @@ import { ErrorMessage } from "./error-message";
 import { PageHeader } from "./page-header";
 import { StepLabel } from "./job-texts";
 import { apiFetch } from "./api-fetch";
+import { Can, useCan } from "./user-menu";
 
 const STATUS_STYLE: Record<string, string> = {
   succeeded: "text-emerald-700",
@@ -21,6 +22,7 @@ const STATUS_STYLE: Record<string, string> = {
 
 /** One job, live: each step's state, duration and commands, pushed over socket.io (`job:changed`). */
 export function JobView({ id }: { id: string }) {
+  const canRun = useCan("runbook:run");
   const t = useTranslations("job");
   const [job, setJob] = useState<TJobView | null>(null);
   const [error, setError] = useState<{ code: string | null; message: string } | null>(null);
@@ -78,7 +80,7 @@ export function JobView({ id }: { id: string }) {
               {t(`status.${job.status}`)}
             </span>
           </h1>
-          {job.status === "running" && (
+          {job.status === "running" && canRun && (
             <button
               type="button"
               data-testid="job-cancel"
@@ -90,7 +92,9 @@ export function JobView({ id }: { id: string }) {
             </button>
           )}
           {job.kind === "create-resource" && (job.status === "failed" || job.status === "cancelled") && (
-            <UndoButton jobId={job.id} />
+            <Can permission="resource:create">
+              <UndoButton jobId={job.id} />
+            </Can>
           )}
           {cancelAsked && job.status === "running" && (
             <p className="text-sm text-amber-800">{t("cancelRequested")}</p>

@@ -2,6 +2,7 @@ import { useFormatter, useTranslations } from "next-intl";
 import type { TFarmView } from "@/lib/farm/view";
 import { Name, Term } from "./i18n/term";
 import { ResourceDelete } from "./resource-delete";
+import { Can, useCan } from "./user-menu";
 import { useFormatEta } from "./i18n/use-units";
 
 type Resource = TFarmView["resources"][number];
@@ -46,6 +47,7 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
   const t = useTranslations("resource");
   const format = useFormatter();
   const formatEta = useFormatEta();
+  const canPlace = useCan("vm:define");
   const [a, b] = hosts;
   const left = resource.sides.find((s) => s.host === a);
   const right = resource.sides.find((s) => s.host === b);
@@ -82,7 +84,7 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
         </div>
         <SideView side={right} align="right" />
       </div>
-      {resource.sides.some((s) => s.role === "Primary" && !s.stale) && (
+      {canPlace && resource.sides.some((s) => s.role === "Primary" && !s.stale) && (
         <a
           href={`/vms/new?resource=${encodeURIComponent(resource.name)}`}
           data-testid="place-vm-link"
@@ -91,7 +93,9 @@ export function ResourcePair({ resource, hosts }: { resource: Resource; hosts: s
           {t("placeVm")}
         </a>
       )}
-      <ResourceDelete name={resource.name} />
+      <Can permission="resource:create">
+        <ResourceDelete name={resource.name} />
+      </Can>
       {syncing && syncing.syncPercent !== null && (
         <div className="mt-2" data-testid="sync">
           <div className="h-1.5 overflow-hidden rounded bg-slate-100">

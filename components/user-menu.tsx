@@ -1,7 +1,8 @@
 "use client";
 
 import { useTranslations } from "next-intl";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
+import { allows, type Permission } from "@/lib/auth/roles";
 import { apiFetch, signOut } from "./api-fetch";
 
 export interface Me {
@@ -13,16 +14,59 @@ export interface Me {
   stepUpUntil: string | null;
 }
 
+/** One request per page for everything that asks who is signed in (menus, buttons by role). */
+let asked: Promise<Me | null> | null = null;
+function fetchMe(): Promise<Me | null> {
+  asked ??= apiFetch("/api/auth/me", { cache: "no-store" })
+    .then((r) => (r.ok ? (r.json() as Promise<Me>) : null))
+    .catch(() => null);
+  return asked;
+}
+
 /** The signed-in account (null while loading). */
 export function useMe(): Me | null {
   const [me, setMe] = useState<Me | null>(null);
   useEffect(() => {
-    void apiFetch("/api/auth/me", { cache: "no-store" })
-      .then((r) => (r.ok ? (r.json() as Promise<Me>) : null))
-      .then(setMe)
-      .catch(() => undefined);
+    let live = true;
+    void fetchMe().then((m) => live && setMe(m));
+    return () => {
+      live = false;
+    };
   }, []);
   return me;
+}
+
+/**
+ * Whether the signed-in person may do what `permission` covers (the server's rule, lib/auth/roles.ts): pages hide
+ * what a role cannot do. The server still decides; this only spares a viewer buttons that would answer 403.
+ */
+export function useCan(permission: Permission): boolean {
+  const me = useMe();
+  return me !== null && allows(me.role, permission) && (!me.mustEnroll || permission === "farm:read");
+}
+
+/** What a page says instead of a form its reader's role cannot use. */
+export function NotAllowed() {
+  const t = useTranslations("auth");
+  const me = useMe();
+  return (
+    <main className="mx-auto max-w-3xl p-6">
+      <p role="alert" data-testid="not-allowed" className="rounded bg-amber-50 p-3 text-sm text-amber-900">
+        {t("notAllowed", { role: me?.role ?? "" })}{" "}
+        <a href="/" className="underline">
+          {t("backToFarm")}
+        </a>
+      </p>
+    </main>
+  );
+}
+
+/** Renders `children` only for a role that holds `permission` (`fallback` otherwise, once known). */
+export function Can(props: { permission: Permission; children: ReactNode; fallback?: ReactNode }) {
+  const me = useMe();
+  if (me === null) return null;
+  const can = allows(me.role, props.permission) && (!me.mustEnroll || props.permission === "farm:read");
+  return <>{can ? props.children : (props.fallback ?? null)}</>;
 }
 
 /** Who is signed in, their account page, the admin pages, and sign-out. */

@@ -7,6 +7,7 @@ import { ErrorMessage } from "./error-message";
 import { Name } from "./i18n/term";
 import { PageHeader } from "./page-header";
 import { apiFetch } from "./api-fetch";
+import { Can } from "./user-menu";
 
 /** Each VM's settings for degraded mode (minimum memory, priority, required), editable and stored. */
 export function VmPolicies() {
@@ -97,14 +98,16 @@ function PolicyRow({ vm }: { vm: VmPolicyView }) {
         />
       </td>
       <td>
-        <button
-          type="button"
-          data-testid="policy-save"
-          onClick={() => void save()}
-          className="rounded border border-slate-300 bg-white px-2 py-0.5"
-        >
-          {t("save")}
-        </button>{" "}
+        <Can permission="runbook:run">
+          <button
+            type="button"
+            data-testid="policy-save"
+            onClick={() => void save()}
+            className="rounded border border-slate-300 bg-white px-2 py-0.5"
+          >
+            {t("save")}
+          </button>
+        </Can>{" "}
         {result === "saved" && <span className="text-emerald-700">{t("saved")}</span>}
         {result && result !== "saved" && (
           <span role="alert" className="text-red-700">

@@ -62,6 +62,23 @@ test("accounts: users made by an admin, step-up, two-factor, API tokens, ending 
   await adam.getByTestId("step-up-confirm").click();
   await expect(dialog).toBeHidden();
   await expect(adam.getByTestId("user-vic")).toBeVisible();
+  // Vic, a viewer, sees the farm but not the buttons his role cannot use; a form's page says why instead.
+  const vic = await signIn(browser, "vic");
+  await expect(vic.getByTestId("user-menu")).toContainText("vic (viewer)");
+  await expect(vic.getByTestId("host-xen1-status")).toBeVisible();
+  await expect(vic.getByTestId("runbooks-xen1")).toHaveCount(0);
+  await expect(vic.getByTestId("new-resource-link")).toHaveCount(0);
+  await expect(vic.getByTestId("simulation-panel")).toHaveCount(0);
+  await expect(vic.getByTestId("place-vm-link")).toHaveCount(0);
+  await vic.goto("/resources/new");
+  await expect(vic.getByTestId("not-allowed")).toContainText("viewer");
+  await vic.context().close();
+  // (An administrator's page has them.)
+  await adam.goto("/");
+  await expect(adam.getByTestId("runbooks-xen1")).toBeVisible();
+  await expect(adam.getByTestId("new-resource-link")).toBeVisible();
+  await adam.goto("/settings/users");
+
   // Within the 5 minutes, no dialog again; requiring two-factor without having it is refused with the reason.
   await adam.getByTestId("require-two-factor").click();
   await expect(dialog).toBeHidden();

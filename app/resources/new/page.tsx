@@ -1,5 +1,6 @@
 import { ResourceWizard } from "@/components/resource-wizard";
 import { getRuntime } from "@/lib/runtime";
+import { Can, NotAllowed } from "@/components/user-menu";
 
 export const dynamic = "force-dynamic";
 
@@ -8,5 +9,9 @@ export default function NewResourcePage() {
     getRuntime()
       ?.farm.getView()
       .hosts.map((h) => h.name) ?? [];
-  return <ResourceWizard hosts={[hosts[0] ?? "xen1", hosts[1] ?? "xen2"]} />;
+  return (
+    <Can permission="resource:create" fallback={<NotAllowed />}>
+      <ResourceWizard hosts={[hosts[0] ?? "xen1", hosts[1] ?? "xen2"]} />
+    </Can>
+  );
 }

@@ -1,5 +1,6 @@
 import { VmPlacement, type PlaceableResource } from "@/components/vm-placement";
 import { getRuntime } from "@/lib/runtime";
+import { Can, NotAllowed } from "@/components/user-menu";
 
 export const dynamic = "force-dynamic";
 
@@ -17,5 +18,9 @@ export default async function PlaceVmPage({
     mountPoint: runtime?.resources.find((m) => m.name === r.name)?.mountPoint ?? null,
   }));
   const initial = resources.some((r) => r.name === resource) ? resource! : null;
-  return <VmPlacement resources={resources} initial={initial} />;
+  return (
+    <Can permission="vm:define" fallback={<NotAllowed />}>
+      <VmPlacement resources={resources} initial={initial} />
+    </Can>
+  );
 }
