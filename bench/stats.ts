@@ -44,5 +44,5 @@ export interface BenchResult {
 }
 
 export function ratioOf(tandem: Summary, baseline: Summary | null): number | null {
-  return baseline ? Math.round((tandem.median / baseline.median) * 1000) / 1000 : null;
+  return baseline ? Number((tandem.median / baseline.median).toPrecision(3)) : null;
 }
