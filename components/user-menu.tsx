@@ -2,7 +2,7 @@
 
 import { useTranslations } from "next-intl";
 import { useEffect, useState, type ReactNode } from "react";
-import { allows, type Permission } from "@/lib/auth/roles";
+import { permits, type Permission } from "@/lib/auth/roles";
 import { apiFetch, signOut } from "./api-fetch";
 
 export interface Me {
@@ -42,7 +42,7 @@ export function useMe(): Me | null {
  */
 export function useCan(permission: Permission): boolean {
   const me = useMe();
-  return me !== null && allows(me.role, permission) && (!me.mustEnroll || permission === "farm:read");
+  return me !== null && permits(me, permission);
 }
 
 /** What a page says instead of a form its reader's role cannot use. */
@@ -65,8 +65,7 @@ export function NotAllowed() {
 export function Can(props: { permission: Permission; children: ReactNode; fallback?: ReactNode }) {
   const me = useMe();
   if (me === null) return null;
-  const can = allows(me.role, props.permission) && (!me.mustEnroll || props.permission === "farm:read");
-  return <>{can ? props.children : (props.fallback ?? null)}</>;
+  return <>{permits(me, props.permission) ? props.children : (props.fallback ?? null)}</>;
 }
 
 /** Who is signed in, their account page, the admin pages, and sign-out. */

@@ -5,8 +5,8 @@
 import { z } from "zod";
 import { AppError, toAppError } from "../errors";
 import { getRuntime, type Runtime } from "../runtime";
-import { allows, PERMISSIONS, type Permission } from "../auth/roles";
-import { actorName, holds, type ClientInfo, type Principal } from "../auth/service";
+import { allows, PERMISSIONS, permits, type Permission } from "../auth/roles";
+import { actorName, type ClientInfo, type Principal } from "../auth/service";
 import { bearerFrom, PEER_HEADER, PROTO_HEADER, sameOrigin, sessionTokenFrom } from "../auth/http";
 
 export type { Permission } from "../auth/roles";
@@ -150,7 +150,7 @@ export function apiRoute<
     const refuse = (permission: Permission) => {
       if (!principal)
         throw new AppError("UNAUTHENTICATED", `${request.method} ${url.pathname}: not signed in`);
-      if (holds(principal, permission)) return;
+      if (permits(principal, permission)) return;
       if (allows(principal.role, permission))
         throw new AppError("FORBIDDEN", `${principal.username} must set up two-factor sign-in first`, {
           userMessage: "Set up two-factor sign-in first: an administrator requires it for your account.",

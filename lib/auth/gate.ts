@@ -9,7 +9,8 @@ import type http from "node:http";
 import type { Server, Socket } from "socket.io";
 import { bearerFrom, PEER_HEADER, PROTO_HEADER, sameOrigin, sessionTokenFrom } from "./http";
 import type { Permission } from "./roles";
-import { holds, type AuthService, type Principal } from "./service";
+import { permits } from "./roles";
+import type { AuthService, Principal } from "./service";
 import {
   EVENT_PERMISSIONS,
   roomOf,
@@ -154,7 +155,7 @@ export function secureSockets(
   const permissions = [...new Set(Object.values(EVENT_PERMISSIONS))] as Permission[];
   io.on("connection", (socket) => {
     const { principal } = socket.data as SocketData;
-    for (const p of permissions) if (holds(principal, p)) void socket.join(roomOf(p));
+    for (const p of permissions) if (permits(principal, p)) void socket.join(roomOf(p));
   });
   const unsubscribe = auth.onSessionsEnded((ids) => {
     const ended = new Set(ids);

@@ -44,6 +44,17 @@ export function allows(role: Role, permission: Permission): boolean {
   return RANK[role] >= RANK[PERMISSIONS[permission]];
 }
 
+/** What a person owing their two-factor set-up may still do: look, and set it up. */
+const WHILE_ENROLLING: ReadonlySet<Permission> = new Set<Permission>(["farm:read", "self:manage"]);
+
+/**
+ * The one rule for what someone may do: their role's permissions, narrowed while they owe two-factor. The server
+ * (lib/api/route.ts, the socket rooms in lib/auth/gate.ts) and the pages (components/user-menu.tsx `Can`) both ask it.
+ */
+export function permits(who: { role: Role; mustEnroll: boolean }, permission: Permission): boolean {
+  return allows(who.role, permission) && (!who.mustEnroll || WHILE_ENROLLING.has(permission));
+}
+
 /** Whether `role` is at most `limit` (a token's role is never above its creator's). */
 export function roleAtMost(role: Role, limit: Role): boolean {
   return RANK[role] <= RANK[limit];

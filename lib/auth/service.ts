@@ -12,7 +12,7 @@ import { AppError } from "../errors";
 import { type RelyingParty, SecurityKeys } from "./security-keys";
 import type { AuditLog } from "../audit/log";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords";
-import { allows, canChangeState, isRole, roleAtMost, type Permission, type Role } from "./roles";
+import { canChangeState, isRole, roleAtMost, type Role } from "./roles";
 import type { SecretBox } from "./secret-box";
 import type { User } from "../../generated/prisma/client";
 
@@ -54,14 +54,6 @@ export interface Principal {
   tokenName?: string;
   /** Two-factor is required for this account and not set up yet: only setting it up is allowed. */
   mustEnroll: boolean;
-}
-
-/** What a principal owing its two-factor set-up may still do: look, and set it up. */
-const WHILE_ENROLLING: ReadonlySet<Permission> = new Set<Permission>(["farm:read", "self:manage"]);
-
-/** Whether `p` may do what `permission` covers: its role's permissions, narrowed while it owes two-factor. */
-export function holds(p: Principal, permission: Permission): boolean {
-  return allows(p.role, permission) && (!p.mustEnroll || WHILE_ENROLLING.has(permission));
 }
 
 /** How the audit trail names a principal. */

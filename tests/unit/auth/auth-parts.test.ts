@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { allows, PERMISSIONS, roleAtMost, ROLES } from "../../../lib/auth/roles";
+import { allows, PERMISSIONS, permits, roleAtMost, ROLES } from "../../../lib/auth/roles";
 import { SecretBox } from "../../../lib/auth/secret-box";
 import { bearerFrom, sameOrigin, sessionCookie, sessionTokenFrom } from "../../../lib/auth/http";
 import { hashPassword, verifyPassword, ZPassword, ZUsername } from "../../../lib/auth/passwords";
@@ -13,6 +13,16 @@ import { contentSecurityPolicy } from "../../../lib/auth/gate";
 const headers = (h: Record<string, string>) => ({ get: (n: string) => h[n] ?? null });
 
 describe("roles", () => {
+  it("someone owing their two-factor set-up may only look and set it up, whatever their role (server and pages)", () => {
+    for (const role of ROLES)
+      for (const p of Object.keys(PERMISSIONS) as Array<keyof typeof PERMISSIONS>) {
+        expect(permits({ role, mustEnroll: false }, p), `${role} ${p}`).toBe(allows(role, p));
+        expect(permits({ role, mustEnroll: true }, p), `${role} ${p} enrolling`).toBe(
+          allows(role, p) && (p === "farm:read" || p === "self:manage"),
+        );
+      }
+  });
+
   it("a role holds its own permissions and those below, never those above", () => {
     expect(allows("viewer", "farm:read")).toBe(true);
     expect(allows("viewer", "runbook:run")).toBe(false);
