@@ -10,7 +10,8 @@ import { ZDevicePath } from "../agents/protocol/validation";
 import { DEFAULT_AGENT_PATH } from "./agent-install/install-agent";
 import { ZFenceConfig } from "./runbooks/fence";
 
-const ZHostName = z
+/** A host's name in Tandem (the config file, onboarding, the farm choice). */
+export const ZHostName = z
   .string()
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/, "must be a hostname (letters, digits, dots, dashes)");
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { Db } from "../db";
+import { ZHostName } from "../config";
 import { AppError } from "../errors";
 import { ZDevicePath, ZName } from "../../agents/protocol/validation";
 import type { SecretBox } from "../auth/secret-box";
@@ -15,13 +16,11 @@ import type { ManagedHost } from "../../generated/prisma/client";
 
 export const FARM_SETTING = "farm";
 
-const HOST_NAME = /^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/;
-
 /** The body of `POST /api/farm/source`: the pair, what each keeps free for the other's VMs, and mount points. */
 export const ZFarmSelection = z
   .object({
     hosts: z
-      .array(z.string().regex(HOST_NAME, "must be a hostname (letters, digits, dots, dashes)"))
+      .array(ZHostName)
       .length(2, "must name exactly two hosts (one DRBD pair)")
       .refine((h) => h[0] !== h[1], "must name two different hosts"),
     /** Memory each host keeps free to take over the other's VMs, MiB (the paper keeps 1 GiB). */

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { Db } from "../db";
+import { ZHostName } from "../config";
 import { AppError } from "../errors";
 import { ZDevicePath } from "../../agents/protocol/validation";
 import { authorizedKeysLine } from "../agent-install/authorized-keys";
@@ -17,17 +18,12 @@ import { createSshTransport } from "../transport/ssh";
 import { newHostKeyPair, scanHostKey } from "./onboard";
 import type { ManagedHost } from "../../generated/prisma/client";
 
-const HOST_NAME = /^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/;
-const HOST_NAME_RULE = "must be a hostname (letters, digits, dots, dashes)";
-
 /** The `[name]` of the onboarding routes. */
-export const ZHostParams = z.object({ name: z.string().regex(HOST_NAME, HOST_NAME_RULE) }).strict();
+export const ZHostParams = z.object({ name: ZHostName }).strict();
 
 export const ZOnboardRequest = z
   .object({
-    name: z
-      .string()
-      .regex(/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/, "must be a hostname (letters, digits, dots, dashes)"),
+    name: ZHostName,
     /** The host's management address: an IPv4 or IPv6 address or a DNS name (no port, no user, no path). */
     address: z
       .string()

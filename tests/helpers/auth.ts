@@ -161,3 +161,14 @@ export async function callRoute(
 export async function importRoute(file: string): Promise<Partial<Record<Method, Handler>>> {
   return (await import(file)) as Partial<Record<Method, Handler>>;
 }
+
+/** The route module at `app<path>/route.ts`, its `method` handler bound as `callRoute` calls it. */
+export async function route(path: string, method: Method) {
+  const handler = (await importRoute(`${ROOT}/app${path}/route.ts`))[method];
+  if (!handler) throw new Error(`${method} ${path}: no handler`);
+  return (opts: Parameters<typeof callRoute>[3] = {}) => callRoute(handler, method, path, opts);
+}
+
+/** The session cookie's value a response sets. */
+export const cookieOf = (res: { headers: Headers }) =>
+  /tandem_session=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1];

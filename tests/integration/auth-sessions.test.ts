@@ -7,14 +7,7 @@
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTempSimFarm, type TempSimFarm } from "../helpers/sim";
-import {
-  callRoute,
-  importRoute,
-  PASSWORD,
-  startAuthPanel,
-  type AuthPanel,
-  type Method,
-} from "../helpers/auth";
+import { cookieOf, route, importRoute, PASSWORD, startAuthPanel, type AuthPanel } from "../helpers/auth";
 import { ROOT } from "../helpers/sim";
 
 let farm: TempSimFarm;
@@ -22,13 +15,6 @@ let panel: AuthPanel;
 let offset = 0;
 const clock = () => Date.now() + offset;
 
-const route = async (path: string, method: Method) => {
-  const handler = (await importRoute(`${ROOT}/app${path}/route.ts`))[method];
-  if (!handler) throw new Error(`${method} ${path}: no handler`);
-  return (opts: Parameters<typeof callRoute>[3] = {}) => callRoute(handler, method, path, opts);
-};
-const cookieOf = (res: { headers: Headers }) =>
-  /tandem_session=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
 const codeAt = (secret: string, at: number) =>
   new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" }).generate({
     timestamp: at,

@@ -8,27 +8,13 @@ import crypto from "node:crypto";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { relyingParty } from "../../lib/auth/security-keys";
-import {
-  callRoute,
-  importRoute,
-  PASSWORD,
-  startAuthPanel,
-  type AuthPanel,
-  type Method,
-} from "../helpers/auth";
-import { createTempSimFarm, ROOT, type TempSimFarm } from "../helpers/sim";
+import { cookieOf, route, PASSWORD, startAuthPanel, type AuthPanel } from "../helpers/auth";
+import { createTempSimFarm, type TempSimFarm } from "../helpers/sim";
 import { SoftKey } from "../helpers/soft-key";
 
 let farm: TempSimFarm;
 let panel: AuthPanel;
 const ORIGIN = "http://panel";
-const route = async (path: string, method: Method) => {
-  const handler = (await importRoute(`${ROOT}/app${path}/route.ts`))[method];
-  if (!handler) throw new Error(`${method} ${path}: no handler`);
-  return (opts: Parameters<typeof callRoute>[3] = {}) => callRoute(handler, method, path, opts);
-};
-const cookieOf = (res: { headers: Headers }) =>
-  /tandem_session=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
 type Options = {
   challenge: string;
   rp: { id: string };
