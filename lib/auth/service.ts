@@ -284,7 +284,7 @@ export class AuthService {
   }
 
   /** Checks a security key's answer like a code: the same rate limits, lockout and audit. */
-  private async checkKey(
+  private checkKey(
     user: User,
     sessionId: string,
     rp: RelyingParty,
@@ -292,27 +292,34 @@ export class AuthService {
     response: unknown,
     address: string,
   ): Promise<void> {
-    const action = `auth.${purpose}-key`;
-    const audit = (result: "ok" | "refused", detail: string) =>
-      this.audit.append({ actor: user.username, action, target: null, address, result, detail });
-    if (this.addressBlocked(address) || this.locked(user)) {
-      await audit("refused", "locked or rate-limited");
-      throw this.tooMany(`${action} for ${user.username}: too many failures`);
-    }
-    if (!(await this.keys.verify(user, sessionId, rp, purpose, response))) {
-      this.noteAddressFailure(address);
-      await this.noteUserFailure(user);
-      await audit("refused", "security key answer refused");
-      throw new AppError("UNAUTHENTICATED", `${action} for ${user.username}: security key refused`, {
-        userMessage: "The security key's answer was refused.",
-      });
-    }
-    await this.db.user.update({ where: { id: user.id }, data: { failedCount: 0 } });
-    await audit("ok", "security key");
+    return this.checkFactor(
+      user,
+      address,
+      `auth.${purpose}-key`,
+      async () => ((await this.keys.verify(user, sessionId, rp, purpose, response)) ? "security key" : null),
+      { detail: "security key answer refused", userMessage: "The security key's answer was refused." },
+    );
   }
 
   /** Checks a TOTP or recovery code for `user` (rate limits and lockout apply); throws when wrong. */
-  private async checkCode(user: User, code: string, address: string, action: string): Promise<void> {
+  private checkCode(user: User, code: string, address: string, action: string): Promise<void> {
+    return this.checkFactor(user, address, action, () => this.matchCode(user, code.replace(/\s+/g, "")), {
+      detail: "wrong code",
+      userMessage: "Wrong code.",
+    });
+  }
+
+  /**
+   * A second factor's check, whatever the factor: refused while the address is held back or the account locked;
+   * `attempt` answers how it matched (for the audit) or null; a miss counts toward both limits, a match clears them.
+   */
+  private async checkFactor(
+    user: User,
+    address: string,
+    action: string,
+    attempt: () => Promise<string | null>,
+    wrong: { detail: string; userMessage: string },
+  ): Promise<void> {
     const audit = (result: "ok" | "refused", detail: string) =>
       this.audit.append({ actor: user.username, action, target: null, address, result, detail });
     if (this.addressBlocked(address)) {
@@ -323,13 +330,13 @@ export class AuthService {
       await audit("refused", "account locked");
       throw this.tooMany(`${action} for ${user.username}: account locked`);
     }
-    const how = await this.matchCode(user, code.replace(/\s+/g, ""));
+    const how = await attempt();
     if (!how) {
       this.noteAddressFailure(address);
       await this.noteUserFailure(user);
-      await audit("refused", "wrong code");
-      throw new AppError("UNAUTHENTICATED", `${action} for ${user.username}: wrong code`, {
-        userMessage: "Wrong code.",
+      await audit("refused", wrong.detail);
+      throw new AppError("UNAUTHENTICATED", `${action} for ${user.username}: ${wrong.detail}`, {
+        userMessage: wrong.userMessage,
       });
     }
     await this.db.user.update({ where: { id: user.id }, data: { failedCount: 0 } });
