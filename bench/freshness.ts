@@ -4,15 +4,15 @@
  * The panel is `npm start` on a fresh data dir, as a user runs it. Time zero is when the fault request is sent
  * (the world changes while it is answered); both clocks are this machine's.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { findFreePort } from "../tests/helpers/sshd";
+import { createFirstAdmin, panelAnswers, spawnPanel } from "../tests/helpers/panel-process";
 import { ratioOf, summarize, type BenchResult } from "./stats";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const PASSWORD = "a benchmark's long password";
 
 export async function startPanel(env: Record<string, string> = {}): Promise<{
@@ -26,33 +26,16 @@ export async function startPanel(env: Record<string, string> = {}): Promise<{
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
   const log = fs.openSync(path.join(dataDir, "panel.log"), "a");
-  const panel = spawn(process.execPath, ["scripts/start.mjs"], {
-    cwd: ROOT,
-    stdio: ["ignore", log, log],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      TANDEM_DATA_DIR: dataDir,
-      TANDEM_CONFIG: path.join(dataDir, "no-config.json"),
-      ...env,
-    },
-  });
+  const panel = spawnPanel({ dataDir, port, log, env });
   const deadline = Date.now() + 400_000;
-  for (;;) {
-    const status = (await fetch(`${url}/api/farm`).catch(() => null))?.status;
-    if (status === 401) break;
+  while (!(await panelAnswers(url))) {
     if (Date.now() > deadline || panel.exitCode !== null)
       throw new Error(`the panel did not start (${dataDir})`);
     await new Promise((r) => setTimeout(r, 500));
   }
-  const setup = await fetch(`${url}/api/auth/setup`, {
-    method: "POST",
-    headers: { origin: url, "content-type": "application/json" },
-    body: JSON.stringify({ username: "bench", password: PASSWORD }),
-  });
+  const setup = await createFirstAdmin(url, "bench", PASSWORD);
   if (setup.status !== 201) throw new Error(`setup: ${setup.status}`);
-  const cookie = (setup.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const cookie = setup.cookie;
   return {
     url,
     cookie,

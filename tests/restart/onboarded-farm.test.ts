@@ -5,13 +5,13 @@
  * farm; the panel restarts itself and manages them over SSH. Then one host's key is swapped: the panel refuses it,
  * opens the incident and marks the host, until the administrator confirms the new key (no restart needed).
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, expect, it } from "vitest";
-import { createTempSimFarm, processesWithEnv, ROOT, waitFor, type TempSimFarm } from "../helpers/sim";
+import { createTempSimFarm, processesWithEnv, waitFor, type TempSimFarm } from "../helpers/sim";
+import { createFirstAdmin, panelAnswers, panelApi, spawnPanel } from "../helpers/panel-process";
 import type { IncidentView } from "../../lib/monitor/types";
 import { findFreePort, startSshd, type SshdHandle } from "../helpers/sshd";
 
@@ -39,20 +39,9 @@ afterAll(async () => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 let cookie = "";
-const api = async (method: string, p: string, body?: unknown) => {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-    method,
-    headers: {
-      origin: `http://127.0.0.1:${port}`,
-      ...(cookie ? { cookie } : {}),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => ({}))) as Json };
-};
-const answers = async () =>
-  [200, 401].includes((await fetch(`http://127.0.0.1:${port}/api/farm`).catch(() => null))?.status ?? 0);
+const api = (method: string, p: string, body?: unknown) =>
+  panelApi(`http://127.0.0.1:${port}`, () => cookie)<Json>(method, p, body);
+const answers = () => panelAnswers(`http://127.0.0.1:${port}`);
 
 /** The key's forced command on the "host": the real agent on that host of the simulated world. */
 function forcedCommand(host: string): string {
@@ -95,26 +84,11 @@ it("two onboarded hosts become the farm: the panel restarts onto them; a swapped
   sshds.xen1 = await startSshd();
   sshds.xen2 = await startSshd();
   port = await findFreePort();
-  spawn(process.execPath, ["scripts/start.mjs"], {
-    cwd: ROOT,
-    stdio: ["ignore", log, log],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      TANDEM_DATA_DIR: dataDir,
-      TANDEM_CONFIG: path.join(dataDir, "no-config.json"),
-      TANDEM_SIM_SPEED: "20",
-    },
-  });
+  spawnPanel({ dataDir, port, log, env: { TANDEM_SIM_SPEED: "20" } });
   await waitFor(answers, 400_000, "the panel to answer");
-  const setup = await fetch(`http://127.0.0.1:${port}/api/auth/setup`, {
-    method: "POST",
-    headers: { origin: `http://127.0.0.1:${port}`, "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password }),
-  });
+  const setup = await createFirstAdmin(`http://127.0.0.1:${port}`, "admin", password);
   expect(setup.status).toBe(201);
-  cookie = (setup.headers.get("set-cookie") ?? "").split(";")[0]!;
+  cookie = setup.cookie;
   expect((await api("POST", "/api/auth/step-up", { password })).status).toBe(200);
   expect((await api("GET", "/api/farm/source")).body.source).toEqual({ kind: "simulated" });
 

@@ -4,7 +4,7 @@
  * invariant checker watches the world throughout), and the failover is complete once the operator has run it
  * again if the restarted panel would not repeat the interrupted promotion.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -13,7 +13,8 @@ import { afterAll, expect, it } from "vitest";
 import { InvariantChecker } from "../../agents/sim/invariants";
 import { WorldStore } from "../../agents/sim/store";
 import type { JobView } from "../../lib/runbooks/types";
-import { processesWithEnv, ROOT, waitFor } from "../helpers/sim";
+import { processesWithEnv, waitFor } from "../helpers/sim";
+import { createFirstAdmin, panelAnswers, panelApi, spawnPanel } from "../helpers/panel-process";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tandem-kill-"));
 const log = fs.openSync(path.join(dataDir, "panel.log"), "a");
@@ -44,41 +45,15 @@ function freePort(): Promise<number> {
 
 /** `npm start` (scripts/start.mjs: migrations, the web app's build when needed, server.ts) on the data dir. */
 async function startPanel(): Promise<void> {
-  panel = spawn(process.execPath, ["scripts/start.mjs"], {
-    cwd: ROOT,
-    stdio: ["ignore", log, log],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      TANDEM_DATA_DIR: dataDir,
-      TANDEM_CONFIG: path.join(dataDir, "no-config.json"),
-      TANDEM_SIM_SPEED: "20",
-    },
-  });
-  await waitFor(
-    // 401 until signed in: the panel answers.
-    async () =>
-      [200, 401].includes((await fetch(`http://127.0.0.1:${port}/api/farm`).catch(() => null))?.status ?? 0),
-    400_000, // the first start builds the web app
-    "the panel to answer",
-  );
+  panel = spawnPanel({ dataDir, port, log, env: { TANDEM_SIM_SPEED: "20" } });
+  // 400 s: the first start builds the web app.
+  await waitFor(() => panelAnswers(`http://127.0.0.1:${port}`), 400_000, "the panel to answer");
 }
 
 /** The session of the administrator the test creates on first run (the panel's own pages send the same headers). */
 let cookie = "";
-const api = async (method: string, p: string, body?: unknown) => {
-  const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-    method,
-    headers: {
-      origin: `http://127.0.0.1:${port}`,
-      ...(cookie ? { cookie } : {}),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const api = (method: string, p: string, body?: unknown) =>
+  panelApi(`http://127.0.0.1:${port}`, () => cookie)(method, p, body);
 const job = async (id: string) => (await api("GET", `/api/jobs/${id}`)).body as unknown as JobView;
 const hostReachable = async (name: string) =>
   ((await api("GET", "/api/farm")).body as { hosts: Array<{ name: string; reachable: boolean }> }).hosts.find(
@@ -89,13 +64,9 @@ it("kill -9 of the panel during a failover's promotion, then npm start: a clear 
   port = await freePort();
   await startPanel();
   const password = "correct horse battery staple";
-  const setup = await fetch(`http://127.0.0.1:${port}/api/auth/setup`, {
-    method: "POST",
-    headers: { origin: `http://127.0.0.1:${port}`, "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password }),
-  });
+  const setup = await createFirstAdmin(`http://127.0.0.1:${port}`, "admin", password);
   expect(setup.status).toBe(201);
-  cookie = (setup.headers.get("set-cookie") ?? "").split(";")[0]!;
+  cookie = setup.cookie;
   // Failover is a dangerous action: the password again (step-up), as the dialog would ask.
   expect((await api("POST", "/api/auth/step-up", { password })).status).toBe(200);
   const store = new WorldStore(path.join(dataDir, "sim"));
